@@ -1,0 +1,8 @@
+export {
+  chainSpecPath,
+  MissingSharedDataError,
+  pdbEntryPath,
+  pdbMirrorDir,
+  sharedDir,
+  workspaceRoot,
+} from './shared-data.js';
