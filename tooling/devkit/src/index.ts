@@ -1,4 +1,23 @@
 export {
+  type AppendFsync,
+  type PingResult,
+  pingRedis,
+  type RedisDaemonState,
+  type RedisDaemonStatus,
+  RedisServerError,
+  type RedisServerErrorCode,
+  type RedisServerHandle,
+  RedisServerNotInstalledError,
+  redisDaemonStatus,
+  redisDaemonUrl,
+  renderRedisConfig,
+  type StartRedisDaemonOptions,
+  type StartRedisServerOptions,
+  startRedisDaemon,
+  startRedisServer,
+  stopRedisDaemon,
+} from './redis-server.js';
+export {
   chainSpecPath,
   MissingSharedDataError,
   pdbEntryPath,
