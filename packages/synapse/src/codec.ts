@@ -1,0 +1,398 @@
+import { createHash } from 'node:crypto';
+import { deflateSync, Inflate } from 'fflate';
+import msgpack from 'msgpack-lite';
+import {
+  BundleCorruptError,
+  BundleIntegrityError,
+  BundleLimitError,
+  BundleMissingFileError,
+  ConfigError,
+} from './errors.js';
+import { checkFileName } from './file-names.js';
+
+/** A named file: the unit a bundle carries. */
+export interface BundleFile {
+  /** One allowlisted path component, e.g. `topol.top` (see `checkFileName`). */
+  readonly name: string;
+  readonly bytes: Uint8Array;
+}
+
+/** How a file travels inside a bundle. */
+export type BundleFileMethod = 'reference' | 'stored' | 'deflated';
+
+/** A file as decoded from a bundle; `bytes` is absent when it travelled as its hash. */
+export interface BundleEntry {
+  readonly name: string;
+  readonly sizeBytes: number;
+  /** SHA-256 of the content, lowercase hex. */
+  readonly sha256: string;
+  readonly method: BundleFileMethod;
+  /** The content, checked against `sha256`; undefined for a `reference` entry. */
+  readonly bytes: Uint8Array | undefined;
+}
+
+/** The result of {@link decodeBundle}. */
+export interface DecodedBundle {
+  readonly entries: readonly BundleEntry[];
+  /** Size of the encoded bundle, in bytes. */
+  readonly encodedBytes: number;
+}
+
+/** Limits enforced by {@link decodeBundle} before allocating and while inflating. */
+export interface BundleLimits {
+  /** Largest encoded bundle accepted, in bytes. */
+  readonly maxEncodedBytes: number;
+  /** Largest single file (declared and actual), in bytes. */
+  readonly maxFileBytes: number;
+  /** Largest sum of the declared sizes of all files, references included, in bytes. */
+  readonly maxTotalBytes: number;
+  /** Most files in one bundle. */
+  readonly maxFiles: number;
+  /** Highest inflated/deflated size ratio accepted for a file larger than `ratioFloorBytes`. */
+  readonly maxRatio: number;
+  /** Files up to this size are exempt from the ratio check (tiny files compress absurdly well). */
+  readonly ratioFloorBytes: number;
+}
+
+/**
+ * Defaults sized for GROMACS jobs of up to a few hundred thousand atoms. Text inputs (gro, top,
+ * itp, log) deflate 3-8x and binaries (tpr, trr, xtc, cpt, edr) 1-3x, so a ratio above 64 is
+ * treated as a deflate bomb.
+ */
+export const DEFAULT_BUNDLE_LIMITS: BundleLimits = Object.freeze({
+  maxEncodedBytes: 256 * 1024 * 1024,
+  maxFileBytes: 256 * 1024 * 1024,
+  maxTotalBytes: 512 * 1024 * 1024,
+  maxFiles: 64,
+  maxRatio: 64,
+  ratioFloorBytes: 64 * 1024,
+});
+
+/** Options of {@link encodeBundle}. */
+export interface EncodeBundleOptions {
+  /**
+   * SHA-256 hashes (hex) of files the receiver already holds: those travel as their hash only.
+   */
+  readonly held?: Iterable<string>;
+  /** fflate deflate level, 0 (store) to 9; 6 by default. */
+  readonly level?: DeflateLevel;
+}
+
+/** A deflate level of fflate. */
+export type DeflateLevel = 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9;
+
+const MAGIC = 'fold-bundle';
+const VERSION = 1;
+const METHOD_CODES: Readonly<Record<BundleFileMethod, number>> = {
+  reference: 0,
+  stored: 1,
+  deflated: 2,
+};
+const METHOD_BY_CODE: readonly BundleFileMethod[] = ['reference', 'stored', 'deflated'];
+// Deflate output under this fraction of the input is worth the receiver's inflate time.
+const WORTH_DEFLATING = 0.97;
+// Large files are first tried on a sample so that incompressible ones (xtc, cpt) cost little.
+const SAMPLE_FROM_BYTES = 256 * 1024;
+const SAMPLE_BYTES = 64 * 1024;
+// Deflate can expand at most ~1032x, so each pushed chunk bounds the memory an inflate step uses.
+const MIN_INFLATE_CHUNK = 16 * 1024;
+const MAX_DEFLATE_EXPANSION = 1032;
+// No extension types: msgpack-lite's preset would rebuild Date, RegExp and Error objects.
+const codec = msgpack.createCodec({ preset: false });
+
+/** SHA-256 of bytes as lowercase hex. */
+export function sha256Hex(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes)
+    ? bytes
+    : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+function deflateIfWorth(bytes: Uint8Array, level: DeflateLevel): Uint8Array | undefined {
+  if (level === 0 || bytes.length === 0) return undefined;
+  if (bytes.length >= SAMPLE_FROM_BYTES) {
+    const sample = deflateSync(bytes.subarray(0, SAMPLE_BYTES), { level });
+    if (sample.length >= SAMPLE_BYTES * WORTH_DEFLATING) return undefined;
+  }
+  const deflated = deflateSync(bytes, { level });
+  return deflated.length < bytes.length * WORTH_DEFLATING ? deflated : undefined;
+}
+
+/**
+ * Encodes files as a bundle: a msgpack envelope holding, per file, its name, size, SHA-256 and
+ * content, deflated with fflate when that saves at least 3%, stored otherwise, or left out when
+ * the receiver already holds a file of that hash (`options.held`).
+ * @throws {BundleFileNameError} for a name outside the allowlist.
+ * @throws {ConfigError} for two files of the same name.
+ */
+export function encodeBundle(
+  files: readonly BundleFile[],
+  options: EncodeBundleOptions = {},
+): Uint8Array {
+  const held = new Set(options.held ?? []);
+  const level = options.level ?? 6;
+  const names = new Set<string>();
+  const records = files.map((file) => {
+    checkFileName(file.name);
+    if (names.has(file.name)) {
+      throw new ConfigError(`Bundle lists the file ${file.name} twice`, {
+        details: { file: file.name },
+      });
+    }
+    names.add(file.name);
+    const digest = createHash('sha256').update(file.bytes).digest();
+    if (held.has(digest.toString('hex'))) {
+      return [file.name, file.bytes.length, digest, METHOD_CODES.reference, null];
+    }
+    const deflated = deflateIfWorth(file.bytes, level);
+    return deflated === undefined
+      ? [file.name, file.bytes.length, digest, METHOD_CODES.stored, asBuffer(file.bytes)]
+      : [file.name, file.bytes.length, digest, METHOD_CODES.deflated, asBuffer(deflated)];
+  });
+  return msgpack.encode([MAGIC, VERSION, records], { codec });
+}
+
+function resolveLimits(limits: Partial<BundleLimits> | undefined): BundleLimits {
+  const merged = { ...DEFAULT_BUNDLE_LIMITS, ...limits };
+  for (const [key, value] of Object.entries(merged)) {
+    if (!Number.isSafeInteger(value) || value < 0) {
+      throw new ConfigError(`Bundle limit ${key} must be a non-negative integer, got ${value}`, {
+        details: { field: key },
+      });
+    }
+  }
+  return merged;
+}
+
+function corrupt(message: string, details: Record<string, unknown> = {}): never {
+  throw new BundleCorruptError(`Corrupt bundle: ${message}`, { details });
+}
+
+function inflateBounded(data: Uint8Array, sizeBytes: number, name: string): Uint8Array {
+  const out = new Uint8Array(sizeBytes);
+  let written = 0;
+  const inflater = new Inflate((chunk) => {
+    if (written + chunk.length > sizeBytes) {
+      throw new BundleLimitError(
+        `File ${name} inflates beyond its declared ${sizeBytes} bytes: rejected as a deflate bomb`,
+        { details: { file: name, limit: sizeBytes } },
+      );
+    }
+    out.set(chunk, written);
+    written += chunk.length;
+  });
+  // Feeding bounded chunks bounds what one inflate step can produce before the check above runs.
+  const step = Math.max(MIN_INFLATE_CHUNK, Math.floor(sizeBytes / MAX_DEFLATE_EXPANSION));
+  try {
+    if (data.length === 0) inflater.push(data, true);
+    for (let offset = 0; offset < data.length; offset += step) {
+      const end = Math.min(data.length, offset + step);
+      inflater.push(data.subarray(offset, end), end === data.length);
+    }
+  } catch (error) {
+    if (error instanceof BundleLimitError) throw error;
+    corrupt(`file ${name} is not a valid deflate stream`, { file: name });
+  }
+  if (written !== sizeBytes) {
+    corrupt(`file ${name} inflates to ${written} bytes, not the declared ${sizeBytes}`, {
+      file: name,
+    });
+  }
+  return out;
+}
+
+interface RawRecord {
+  readonly name: string;
+  readonly sizeBytes: number;
+  readonly sha256: Buffer;
+  readonly method: BundleFileMethod;
+  readonly data: Buffer | null;
+}
+
+function readRecord(record: unknown, index: number): RawRecord {
+  if (!Array.isArray(record) || record.length !== 5)
+    corrupt(`file #${index} is not a 5-item record`);
+  const [name, sizeBytes, sha256, methodCode, data] = record as unknown[];
+  if (typeof name !== 'string') corrupt(`file #${index} has no name`);
+  if (typeof sizeBytes !== 'number' || !Number.isSafeInteger(sizeBytes) || sizeBytes < 0) {
+    corrupt(`file ${name} has no valid size`, { file: name });
+  }
+  if (!Buffer.isBuffer(sha256) || sha256.length !== 32)
+    corrupt(`file ${name} has no SHA-256`, { file: name });
+  const method = typeof methodCode === 'number' ? METHOD_BY_CODE[methodCode] : undefined;
+  if (method === undefined) corrupt(`file ${name} has an unknown method`, { file: name });
+  if (method === 'reference' ? data !== null : !Buffer.isBuffer(data)) {
+    corrupt(`file ${name} has content that does not match its method`, { file: name });
+  }
+  return { name, sizeBytes, sha256, method, data: data as Buffer | null };
+}
+
+/**
+ * Decodes a bundle without touching the file system. Every limit is checked before the memory
+ * it guards is allocated: the encoded size first, then the file count, names, declared sizes and
+ * their sum, and each deflated file's ratio; inflation then stops as soon as a file grows past
+ * its declared size, so a deflate bomb is rejected without being inflated. Each file's content
+ * is checked against its SHA-256.
+ * @throws {BundleLimitError} when a limit is exceeded.
+ * @throws {BundleFileNameError} for a name outside the allowlist.
+ * @throws {BundleCorruptError} for anything that is not a well-formed bundle.
+ * @throws {BundleIntegrityError} when content does not match its hash.
+ */
+export function decodeBundle(encoded: Uint8Array, limits?: Partial<BundleLimits>): DecodedBundle {
+  const lim = resolveLimits(limits);
+  if (encoded.length > lim.maxEncodedBytes) {
+    throw new BundleLimitError(
+      `Bundle of ${encoded.length} bytes exceeds the limit of ${lim.maxEncodedBytes} bytes`,
+      { details: { limit: lim.maxEncodedBytes, actual: encoded.length } },
+    );
+  }
+  let envelope: unknown;
+  try {
+    envelope = msgpack.decode(asBuffer(encoded), { codec });
+  } catch (error) {
+    throw new BundleCorruptError('Corrupt bundle: not a msgpack document', { cause: error });
+  }
+  if (!Array.isArray(envelope) || envelope.length !== 3 || envelope[0] !== MAGIC) {
+    corrupt('not a fold bundle');
+  }
+  if (envelope[1] !== VERSION) corrupt(`unsupported version ${String(envelope[1])}`);
+  const list: unknown = envelope[2];
+  if (!Array.isArray(list)) corrupt('no file list');
+  if (list.length > lim.maxFiles) {
+    throw new BundleLimitError(
+      `Bundle holds ${list.length} files, more than the limit of ${lim.maxFiles}`,
+      {
+        details: { limit: lim.maxFiles, actual: list.length },
+      },
+    );
+  }
+
+  const records = list.map(readRecord);
+  const names = new Set<string>();
+  let totalBytes = 0;
+  for (const r of records) {
+    checkFileName(r.name);
+    if (names.has(r.name)) corrupt(`file ${r.name} appears twice`, { file: r.name });
+    names.add(r.name);
+    if (r.sizeBytes > lim.maxFileBytes) {
+      throw new BundleLimitError(
+        `File ${r.name} declares ${r.sizeBytes} bytes, more than the limit of ${lim.maxFileBytes}`,
+        { details: { file: r.name, limit: lim.maxFileBytes, actual: r.sizeBytes } },
+      );
+    }
+    totalBytes += r.sizeBytes;
+    if (totalBytes > lim.maxTotalBytes) {
+      throw new BundleLimitError(
+        `Bundle files declare more than the total limit of ${lim.maxTotalBytes} bytes`,
+        { details: { file: r.name, limit: lim.maxTotalBytes, actual: totalBytes } },
+      );
+    }
+    if (r.method === 'stored' && r.data !== null && r.data.length !== r.sizeBytes) {
+      corrupt(`stored file ${r.name} holds ${r.data.length} bytes, not ${r.sizeBytes}`, {
+        file: r.name,
+      });
+    }
+    if (
+      r.method === 'deflated' &&
+      r.data !== null &&
+      r.sizeBytes > lim.ratioFloorBytes &&
+      r.sizeBytes > r.data.length * lim.maxRatio
+    ) {
+      throw new BundleLimitError(
+        `File ${r.name} would inflate ${r.data.length} bytes to ${r.sizeBytes}, a ratio above the limit of ${lim.maxRatio}: rejected as a deflate bomb`,
+        {
+          details: {
+            file: r.name,
+            limit: lim.maxRatio,
+            actual: r.sizeBytes / Math.max(1, r.data.length),
+          },
+        },
+      );
+    }
+  }
+
+  const entries = records.map((r): BundleEntry => {
+    const sha256 = r.sha256.toString('hex');
+    if (r.method === 'reference' || r.data === null) {
+      return { name: r.name, sizeBytes: r.sizeBytes, sha256, method: r.method, bytes: undefined };
+    }
+    const bytes = r.method === 'stored' ? r.data : inflateBounded(r.data, r.sizeBytes, r.name);
+    if (sha256Hex(bytes) !== sha256) {
+      throw new BundleIntegrityError(`File ${r.name} does not match its SHA-256 ${sha256}`, {
+        details: { file: r.name, sha256 },
+      });
+    }
+    return { name: r.name, sizeBytes: r.sizeBytes, sha256, method: r.method, bytes };
+  });
+  return { entries, encodedBytes: encoded.length };
+}
+
+/**
+ * Turns a decoded bundle into files, taking the content of `reference` entries from `lookup`
+ * (the receiver's store, by SHA-256) and checking it against the hash and declared size.
+ * @throws {BundleMissingFileError} when `lookup` does not hold a referenced file.
+ * @throws {BundleIntegrityError} when what `lookup` returns does not match.
+ */
+export function resolveBundle(
+  decoded: DecodedBundle,
+  lookup: (sha256: string) => Uint8Array | undefined = () => undefined,
+): BundleFile[] {
+  return decoded.entries.map((entry) => {
+    if (entry.bytes !== undefined) return { name: entry.name, bytes: entry.bytes };
+    const bytes = lookup(entry.sha256);
+    if (bytes === undefined) {
+      throw new BundleMissingFileError(
+        `File ${entry.name} was sent as its hash ${entry.sha256}, which this side does not hold`,
+        { details: { file: entry.name, sha256: entry.sha256 } },
+      );
+    }
+    if (bytes.length !== entry.sizeBytes || sha256Hex(bytes) !== entry.sha256) {
+      throw new BundleIntegrityError(
+        `Held content for ${entry.name} does not match ${entry.sha256}`,
+        {
+          details: { file: entry.name, sha256: entry.sha256 },
+        },
+      );
+    }
+    return { name: entry.name, bytes };
+  });
+}
+
+function isWellFormedBase64(text: string): boolean {
+  if (text.length % 4 !== 0) return false;
+  const body = text.endsWith('==')
+    ? text.slice(0, -2)
+    : text.endsWith('=')
+      ? text.slice(0, -1)
+      : text;
+  return !/[^A-Za-z0-9+/]/.test(body);
+}
+
+/** {@link encodeBundle}, as the base64 text a synapse field carries. */
+export function encodeBundleBase64(
+  files: readonly BundleFile[],
+  options?: EncodeBundleOptions,
+): string {
+  return Buffer.from(asBuffer(encodeBundle(files, options))).toString('base64');
+}
+
+/**
+ * {@link decodeBundle} of a synapse field's base64 text. The text's length is checked against
+ * `maxEncodedBytes` before it is decoded, and only well-formed base64 (alphabet, padding, length) is accepted.
+ * @throws {BundleLimitError}, {@link BundleCorruptError} and the errors of {@link decodeBundle}.
+ */
+export function decodeBundleBase64(text: string, limits?: Partial<BundleLimits>): DecodedBundle {
+  const lim = resolveLimits(limits);
+  const encodedBytes = Math.floor((text.length * 3) / 4);
+  if (encodedBytes > lim.maxEncodedBytes + 2) {
+    throw new BundleLimitError(
+      `Bundle of about ${encodedBytes} bytes exceeds the limit of ${lim.maxEncodedBytes} bytes`,
+      { details: { limit: lim.maxEncodedBytes, actual: encodedBytes } },
+    );
+  }
+  if (!isWellFormedBase64(text)) corrupt('the field is not well-formed base64');
+  return decodeBundle(Buffer.from(text, 'base64'), lim);
+}
