@@ -95,7 +95,7 @@ const WORTH_DEFLATING = 0.97;
 const SAMPLE_FROM_BYTES = 256 * 1024;
 const SAMPLE_BYTES = 64 * 1024;
 // Deflate can expand at most ~1032x, so each pushed chunk bounds the memory an inflate step uses.
-const MIN_INFLATE_CHUNK = 16 * 1024;
+const MIN_INFLATE_CHUNK = 4 * 1024;
 const MAX_DEFLATE_EXPANSION = 1032;
 // No extension types: msgpack-lite's preset would rebuild Date, RegExp and Error objects.
 const codec = msgpack.createCodec({ preset: false });

@@ -1,9 +1,9 @@
-import { type TSchema, Type } from '@sinclair/typebox';
+import { type TSchema, type TUnsafe, Type } from '@sinclair/typebox';
 import { FILE_NAME_PATTERN } from './file-names.js';
 import { SimulationParamsSchema, StageNameSchema } from './mdp-params.js';
 import { defineSynapse } from './synapse.js';
 
-function stringEnum<const T extends readonly string[]>(values: T): TSchema {
+function stringEnum<const T extends readonly string[]>(values: T): TUnsafe<T[number]> {
   return Type.Unsafe<T[number]>({ type: 'string', enum: [...values] });
 }
 

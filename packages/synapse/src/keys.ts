@@ -28,7 +28,12 @@ export function verifySignature(message: string, signature: string, hotkey: stri
     return false;
   }
   if (publicKey.length !== 32) return false;
-  return sr25519Verify(message, Buffer.from(signature.slice(2), 'hex'), publicKey);
+  try {
+    return sr25519Verify(message, Buffer.from(signature.slice(2), 'hex'), publicKey);
+  } catch {
+    // schnorrkel throws for byte strings that are not signatures at all (unmarked, off-curve).
+    return false;
+  }
 }
 
 /** True when `hotkey` decodes as an SS58 address of a 32-byte public key. */

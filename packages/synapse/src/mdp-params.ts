@@ -1,4 +1,4 @@
-import { type Static, type TSchema, Type } from '@sinclair/typebox';
+import { type Static, type TSchema, type TUnsafe, Type } from '@sinclair/typebox';
 
 /**
  * Simulation parameters as they travel in an assign request: per stage, GROMACS mdp options
@@ -9,7 +9,7 @@ import { type Static, type TSchema, Type } from '@sinclair/typebox';
  * path) are deliberately absent: the seed is its own field and miners never read paths from peers.
  */
 
-function stringEnum<const T extends readonly string[]>(values: T): TSchema {
+function stringEnum<const T extends readonly string[]>(values: T): TUnsafe<T[number]> {
   return Type.Unsafe<T[number]>({ type: 'string', enum: [...values] });
 }
 
@@ -127,9 +127,13 @@ const stageProperties = Object.fromEntries(
   Object.entries(MDP_OPTION_SCHEMAS).map(([name, schema]) => [name, Type.Optional(schema)]),
 );
 
-/** The mdp options of one stage: allowlisted names, typed and bounded values. */
+/**
+ * The mdp options of one stage: allowlisted names, typed and bounded values. Its Python mirror
+ * is `dict[str, Union[bool, int, float, str, list[Union[int, float, str]]]]`, so for the body
+ * hash its numbers print as written (`300` stays `300`, `300.0` stays `300.0`).
+ */
 export const StageParamsSchema = Type.Unsafe<Record<string, MdpScalar | MdpScalar[]>>(
-  Type.Object(stageProperties, { additionalProperties: false }),
+  Type.Object(stageProperties, { additionalProperties: false, 'x-python-untyped': true }),
 );
 
 /** The stages a job may run, in the order miners run them. */

@@ -12,6 +12,12 @@ export interface PythonTypeHint {
   readonly items?: PythonTypeHint | readonly PythonTypeHint[];
   readonly anyOf?: readonly PythonTypeHint[];
   readonly oneOf?: readonly PythonTypeHint[];
+  /**
+   * True when the Python mirror types this value's contents loosely (`dict[str, Any]`, or
+   * unions such as `Union[bool, int, float, str]`): numbers then print as they were written,
+   * whatever narrower types the JSON schema checks.
+   */
+  readonly 'x-python-untyped'?: boolean;
 }
 
 /**
@@ -162,6 +168,7 @@ function itemHint(hint: PythonTypeHint | undefined, index: number): PythonTypeHi
  * dict or list. Objects print as dicts in the order their keys arrived.
  */
 export function pythonRepr(node: JsonNode, hint?: PythonTypeHint): string {
+  if (hint?.['x-python-untyped'] === true) return pythonRepr(node);
   switch (node.kind) {
     case 'string':
       return pythonStrRepr(node.value);

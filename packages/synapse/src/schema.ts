@@ -12,6 +12,8 @@ const ajv = new Ajv({
   useDefaults: false,
   removeAdditional: false,
 });
+// Annotation only: how the Python mirror of a synapse types a value (see python-str.ts).
+ajv.addKeyword({ keyword: 'x-python-untyped', schemaType: 'boolean' });
 
 function describeError(error: ErrorObject): string {
   const where = error.instancePath === '' ? '(body)' : error.instancePath;

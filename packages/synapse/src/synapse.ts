@@ -113,6 +113,13 @@ function nullableOptional(properties: TProperties): TProperties {
   );
 }
 
+/** Response fields in a request: Python dendrites send them as null, nothing else is allowed. */
+function nullOnly(properties: TProperties): TProperties {
+  return Object.fromEntries(
+    Object.keys(properties).map((key) => [key, Type.Optional(Type.Null())]),
+  );
+}
+
 function pick<T>(value: unknown, keys: readonly string[]): T {
   const source = value as Record<string, unknown>;
   const out: Record<string, unknown> = {};
@@ -157,7 +164,7 @@ export function defineSynapse<N extends string, Q extends TProperties, R extends
     {
       ...BASE_FIELDS,
       ...spec.request.properties,
-      ...nullableOptional(spec.response.properties),
+      ...nullOnly(spec.response.properties),
     },
     { additionalProperties: false },
   );
