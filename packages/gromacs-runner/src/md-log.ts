@@ -8,7 +8,7 @@ export interface MinimizationResult {
   readonly outcome: 'converged' | 'machine-precision' | 'max-steps';
   /** The force tolerance asked for (`emtol`), kJ/mol/nm. */
   readonly emtolKjMolNm: number;
-  /** Steps taken. */
+  /** Steps as mdrun counts them (the starting structure included: at most `nsteps + 1`). */
   readonly steps: number;
   /** Potential energy of the final structure, kJ/mol. */
   readonly potentialKjMol: number;

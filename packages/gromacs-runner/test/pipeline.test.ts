@@ -1,0 +1,212 @@
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import {
+  energySeries,
+  extractFrame,
+  Gmx,
+  type PreparedSystem,
+  parseTprDump,
+  prepareSystem,
+  type RunStagesResult,
+  readEdr,
+  readGroSummary,
+  rerunEnergies,
+  runStages,
+  type StageProgress,
+  standardStages,
+} from '../src/index.js';
+import { cleanProteinPdb, tempDir } from './structures.js';
+
+// One real pipeline, shared by the tests of this file: 1L2Y (20 residues, about 5,900 atoms
+// solvated) from PDB text to a finished short NVT -> NPT -> MD run.
+const SEED = 4242;
+const outputs = { energySteps: 50, logSteps: 50, compressedSteps: 100, fullPrecisionSteps: 100 };
+
+describe('the full pipeline on 1L2Y', () => {
+  let dir: Awaited<ReturnType<typeof tempDir>>;
+  let system: PreparedSystem;
+  let run: RunStagesResult;
+  const progress: StageProgress[] = [];
+
+  beforeAll(async () => {
+    dir = await tempDir('pipeline');
+    system = await prepareSystem({
+      pdbText: cleanProteinPdb('1l2y'),
+      workDir: join(dir.path, 'prep'),
+      forceField: 'charmm27',
+      water: 'tip3p',
+      box: 'dodecahedron',
+      boxDistanceNm: 1.0,
+      ionConcentrationMolar: 0.1,
+      seed: 7,
+      resources: { ntmpi: 1, ntomp: 2, pin: 'off' },
+    });
+    run = await runStages({
+      workDir: join(dir.path, 'run'),
+      input: { gro: system.gro, top: system.top, itps: system.itps },
+      stages: standardStages({
+        forceField: 'charmm27',
+        nsteps: { nvt: 300, npt: 300, md: 500 },
+        outputs,
+      }),
+      seed: SEED,
+      resources: { ntmpi: 1, ntomp: 2, pin: 'off' },
+      progressIntervalMs: 200,
+      onProgress: (p) => progress.push(p),
+    });
+  }, 240_000);
+
+  afterAll(async () => {
+    await dir?.remove();
+  });
+
+  it('prepares a neutral, minimised system and reports its size', async () => {
+    expect(system.converged).toBe(true);
+    expect(system.minimization.maxForceKjMolNm).toBeLessThan(1000);
+    expect(system.emEnergyKjMol).toBeLessThan(-50_000);
+    expect(system.netChargeE).toBe(1);
+    expect(system.ions.positive - system.ions.negative).toBe(-1);
+    expect(system.ions.positive).toBeGreaterThan(0); // 0.1 M salt on top of neutralising
+    expect(system.proteinAtomCount).toBe(304);
+    expect(system.atomCount).toBe(
+      system.proteinAtomCount +
+        3 * system.waterMolecules +
+        system.ions.positive +
+        system.ions.negative,
+    );
+    expect(readGroSummary(await readFile(system.gro, 'utf8')).atomCount).toBe(system.atomCount);
+    expect(system.itps.map((p) => p.split('/').pop())).toEqual(['posre.itp']);
+    expect(system.boxNm).toHaveLength(9);
+  });
+
+  it('runs NVT, NPT and MD to exactly their step counts', async () => {
+    expect(run.completed).toBe(true);
+    expect(run.stages.map((s) => [s.name, s.status, s.lastStep])).toEqual([
+      ['nvt', 'completed', 300],
+      ['npt', 'completed', 300],
+      ['md', 'completed', 500],
+    ]);
+    for (const stage of run.stages) {
+      const steps = energySeries(await readEdr(stage.files.edr), 'Potential').steps;
+      expect(steps[steps.length - 1]).toBe(stage.nsteps);
+      expect(existsSync(stage.files.gro)).toBe(true);
+      expect(stage.potentialKjMol).toBeLessThan(0);
+    }
+  });
+
+  it('writes the seed and parameters into the run inputs', async () => {
+    const dump = parseTprDump(
+      await new Gmx().dump({ cwd: dir.path, tpr: run.stages[2]?.files.tpr ?? '' }),
+    );
+    expect(dump.inputrec).toMatchObject({
+      nsteps: 500,
+      dt: 0.002,
+      'ld-seed': SEED,
+      integrator: 'md',
+      rvdw: 1.2,
+    });
+    expect(dump.groupOptions['ref-t']).toEqual([300]);
+    expect(dump.atomCount).toBe(system.atomCount);
+    expect(dump.masses).toHaveLength(system.atomCount);
+    expect(dump.molecules.map((m) => m.name)).toEqual(['Protein_chain_A', 'SOL', 'NA', 'CL']);
+    const waterOxygen = dump.masses[system.proteinAtomCount];
+    expect(waterOxygen).toBeCloseTo(15.9994, 3);
+    // gen-seed is spent by grompp when it draws velocities; only ld-seed is stored in a run input.
+    const nvt = parseTprDump(
+      await new Gmx().dump({ cwd: dir.path, tpr: run.stages[0]?.files.tpr ?? '' }),
+    );
+    expect(nvt.inputrec).toMatchObject({ 'ld-seed': SEED, nsteps: 300 });
+    expect('gen-seed' in nvt.inputrec).toBe(false);
+  });
+
+  it('reports progress with stage, step, time, speed and potential energy', () => {
+    expect(progress.length).toBeGreaterThanOrEqual(3);
+    for (const stage of ['nvt', 'npt', 'md']) {
+      const mine = progress.filter((p) => p.stage === stage);
+      expect(mine.length).toBeGreaterThan(0);
+      const steps = mine.map((p) => p.step);
+      expect([...steps].sort((a, b) => a - b)).toEqual(steps);
+      expect(mine[mine.length - 1]?.step).toBe(stage === 'md' ? 500 : 300);
+      expect(mine.every((p) => typeof p.potentialKjMol === 'number' && p.potentialKjMol < 0)).toBe(
+        true,
+      );
+      expect(mine.every((p) => Math.abs(p.timePs - p.step * 0.002) < 1e-9)).toBe(true);
+    }
+    expect(progress.some((p) => p.nsPerDay !== null && p.nsPerDay > 0)).toBe(true);
+  });
+
+  it('extracts a full-precision frame whose rerun potential matches the run', async () => {
+    const md = run.stages[2];
+    if (!md) throw new Error('no md stage');
+    const frame = await extractFrame({
+      cwd: dir.path,
+      trajectory: md.files.trr,
+      tpr: md.files.tpr,
+      timePs: 0.6,
+      output: 'frame300.trr',
+    });
+    const check = await new Gmx().check({ cwd: dir.path, trajectory: frame });
+    expect(check).toMatch(/Coords\s+1\b/);
+    const rerun = await rerunEnergies({ cwd: dir.path, tpr: md.files.tpr, trajectory: frame });
+    const recomputed = energySeries(rerun, 'Potential');
+    const original = energySeries(await readEdr(md.files.edr), 'Potential');
+    const at300 = original.values[original.steps.indexOf(300)];
+    expect(recomputed.values).toHaveLength(1);
+    expect(Math.abs((recomputed.values[0] as number) - (at300 as number))).toBeLessThan(1);
+  });
+
+  it('skips finished stages when called again on the same directory', async () => {
+    const again = await runStages({
+      workDir: join(dir.path, 'run'),
+      input: { gro: system.gro, top: system.top, itps: system.itps },
+      stages: standardStages({
+        forceField: 'charmm27',
+        nsteps: { nvt: 300, npt: 300, md: 500 },
+        outputs,
+      }),
+      seed: SEED,
+    });
+    expect(again.stages).toEqual(run.stages);
+  });
+});
+
+describe('preparing other proteins, force fields and boxes', () => {
+  let dir: Awaited<ReturnType<typeof tempDir>>;
+  beforeAll(async () => {
+    dir = await tempDir('others');
+  });
+  afterAll(async () => {
+    await dir?.remove();
+  });
+
+  it.each([
+    ['1crn', 'amber03', 'spce', 'cubic'],
+    ['1vii', 'charmm27', 'tip3p', 'octahedron'],
+  ] as const)(
+    'prepares %s with %s/%s in a %s box',
+    async (id, forceField, water, box) => {
+      const system = await prepareSystem({
+        pdbText: cleanProteinPdb(id),
+        workDir: join(dir.path, id),
+        forceField,
+        water,
+        box,
+        emParams: { nsteps: 100 },
+        resources: { ntmpi: 1, ntomp: 2, pin: 'off' },
+      });
+      expect(system.waterMolecules).toBeGreaterThan(1000);
+      expect(system.netChargeE).not.toBeNull();
+      expect(system.ions.positive - system.ions.negative + Math.round(system.netChargeE ?? 0)).toBe(
+        0,
+      );
+      // mdrun counts the starting structure as a step: at most nsteps + 1.
+      expect(system.minimization.steps).toBeLessThanOrEqual(101);
+      expect(system.emEnergyKjMol).toBeLessThan(0);
+      const top = await readFile(system.top, 'utf8');
+      expect(top).toContain(`#include "${forceField}.ff/forcefield.itp"`);
+    },
+    120_000,
+  );
+});
