@@ -35,7 +35,7 @@ const params: fc.Arbitrary<MdpParams> = fc
   .chain((keys) =>
     fc
       .tuple(...keys.map(() => value))
-      .map((values) => Object.fromEntries(keys.map((k, i) => [k, values[i]]))),
+      .map((values) => Object.fromEntries(keys.map((k, i) => [k, values[i] as MdpValue]))),
   );
 
 describe('mdp rendering and parsing', () => {
