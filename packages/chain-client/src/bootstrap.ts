@@ -36,6 +36,11 @@ export interface BootstrapOptions {
   readonly maxAllowedUids?: number;
   /** Free balance given to the coldkey and every hotkey below it, in rao; default 1e12 (1000 TAO). */
   readonly fundRao?: bigint;
+  /**
+   * Registrations the subnet accepts per block, and per adjustment interval (×3), at least;
+   * default 64 (the runtime's defaults, 1 per interval, stop a local network at 3 neurons).
+   */
+  readonly registrationLimit?: number;
   /** Registrations per batched extrinsic; default 32. */
   readonly registrationBatchSize?: number;
 }
@@ -80,6 +85,9 @@ export async function bootstrapLocalSubnet(
   const batchSize = options.registrationBatchSize ?? 32;
   checkRange('tempo', options.tempo ?? 10, 1, U16_MAX);
   checkRange('registrationBatchSize', batchSize, 1, 1024);
+  if (options.registrationLimit !== undefined) {
+    checkRange('registrationLimit', options.registrationLimit, 1, U16_MAX);
+  }
   if (options.maxAllowedUids !== undefined)
     checkRange('maxAllowedUids', options.maxAllowedUids, 1, U16_MAX);
 
@@ -298,9 +306,10 @@ async function setHyperparameters(
       }),
     );
   }
-  // Registration limits high enough for the batch: per block, and 3 × target per interval.
-  const perBlock = Math.min(U16_MAX, registrations + 1);
-  if (registrations > 0 && current.maxRegistrationsPerBlock < perBlock) {
+  // Registration limits high enough for this batch and for later registrations: per block, and
+  // 3 × target per interval.
+  const perBlock = Math.min(U16_MAX, Math.max(options.registrationLimit ?? 64, registrations + 1));
+  if (current.maxRegistrationsPerBlock < perBlock) {
     calls.push(
       buildCall(api, 'adminUtils.sudoSetMaxRegistrationsPerBlock', {
         netuid,
@@ -308,7 +317,7 @@ async function setHyperparameters(
       }),
     );
   }
-  if (registrations > 0 && current.targetRegistrationsPerInterval < perBlock) {
+  if (current.targetRegistrationsPerInterval < perBlock) {
     calls.push(
       buildCall(api, 'adminUtils.sudoSetTargetRegistrationsPerInterval', {
         netuid,

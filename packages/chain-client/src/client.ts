@@ -201,11 +201,24 @@ export class ChainClient {
       u8aToHex(argument),
       head.hash,
     );
-    const neurons = decodeNeuronsLite(
+    const decoded = decodeNeuronsLite(
       output.toU8a(true),
       netuid,
       this.api.registry.chainSS58 ?? 42,
     );
+    // Stakes of all hotkeys in one more batched read, at the same block.
+    const alpha = storageEntry(this.api, 'subtensorModule.totalHotkeyAlpha').creator;
+    const stakes =
+      decoded.length === 0
+        ? []
+        : ((await this.api.rpc.state.queryStorageAt(
+            decoded.map((neuron) => [alpha, [neuron.hotkey, netuid]]) as never,
+            head.hash,
+          )) as unknown as Codec[]);
+    const neurons: Neuron[] = decoded.map((neuron, index) => ({
+      ...neuron,
+      stakeRao: BigInt(stakes[index]!.toPrimitive() as number | string),
+    }));
     return { netuid, blockNumber: head.number, blockHash: head.hash, neurons };
   }
 

@@ -117,3 +117,43 @@ function toDispatchError(
     blockHash,
   });
 }
+
+/** Why the transaction pool refused an extrinsic, as far as its answer tells. */
+export interface PoolRejection {
+  /** e.g. `invalid.stale`, `invalid.badProof`, `invalid.custom`; `unknown` when unparsed. */
+  readonly reason: string;
+  /** The runtime's name for a custom validity code, e.g. `subtensorModule.NotEnoughStakeToSetWeights`. */
+  readonly error?: string;
+}
+
+// Custom validity codes of Subtensor's signed extension (spec 218): the pallet checks some
+// conditions already when the pool validates the extrinsic.
+const SUBTENSOR_CUSTOM_VALIDITY: Readonly<Record<number, string>> = {
+  0: 'subtensorModule.ColdkeyInSwapSchedule',
+  1: 'subtensorModule.NotEnoughStakeToSetWeights',
+  2: 'subtensorModule.NotEnoughStakeToSetWeights',
+  3: 'subtensorModule.NotEnoughStakeToSetWeights',
+  4: 'subtensorModule.NotEnoughStakeToSetWeights',
+  5: 'subtensorModule.TooManyRegistrationsThisInterval',
+  6: 'subtensorModule.NotEnoughStakeToSetWeights',
+  7: 'subtensorModule.NotEnoughStakeToSetWeights',
+};
+
+/**
+ * Reads a pool refusal from the node's error message: chopsticks answers
+ * `1010: {"invalid":{"custom":5}}`, a Substrate node `1010: Invalid Transaction: Custom error: 5`.
+ */
+export function parsePoolRejection(message: string): PoolRejection {
+  const json = /"(invalid|unknown)"\s*:\s*\{\s*"(\w+)"\s*:\s*([^}]*)\}/.exec(message);
+  const custom =
+    /"custom"\s*:\s*(\d+)/.exec(message)?.[1] ?? /Custom error: (\d+)/i.exec(message)?.[1];
+  if (custom !== undefined) {
+    const error = SUBTENSOR_CUSTOM_VALIDITY[Number(custom)];
+    return error
+      ? { reason: `invalid.custom.${custom}`, error }
+      : { reason: `invalid.custom.${custom}` };
+  }
+  if (json) return { reason: `${json[1]}.${json[2]}` };
+  const text = /Invalid Transaction: ([^\n]+)/i.exec(message)?.[1];
+  return { reason: text ? `invalid: ${text.trim()}` : 'unknown' };
+}

@@ -42,8 +42,13 @@ export {
   signerFromUri,
   toSubtensorAddress,
 } from './keys.js';
-export { buildCall, type CallArgs, type CallName } from './metadata.js';
-export { type AxonInfo, decodeNeuronsLite, type Neuron } from './neuron-codec.js';
+export { buildCall, type CallArgs, type CallName, checkCalls } from './metadata.js';
+export {
+  type AxonInfo,
+  type DecodedNeuron,
+  decodeNeuronsLite,
+  type Neuron,
+} from './neuron-codec.js';
 export { FileRevealStore, type PendingReveal, type RevealStore } from './reveal-store.js';
 export type { InclusionResult } from './submitter.js';
 export { validateWeights, type WeightsU16 } from './weights.js';

@@ -109,24 +109,51 @@ export function buildCall<N extends CallName>(
 ): SubmittableExtrinsic<'promise'> {
   const [section, method] = name.split('.') as [string, string];
   const factory = api.tx[section]?.[method];
+  const actual = factory?.meta.args.map(
+    (arg) => [arg.name.toString(), arg.type.toString()] as const,
+  );
+  const mismatch = callMismatch(name, actual);
+  if (mismatch || !factory || !actual) throw mismatch;
+  const values = args as Record<string, unknown>;
+  return factory(...actual.map(([argName]) => values[argName]));
+}
+
+/**
+ * Checks every call this client makes against the runtime's metadata at once, e.g. right after
+ * connecting to a node of unknown version.
+ * @throws {MetadataMismatchError} for the first call that differs
+ */
+export function checkCalls(api: ApiPromise): void {
+  for (const name of Object.keys(CALLS) as CallName[]) {
+    const [section, method] = name.split('.') as [string, string];
+    const actual = api.tx[section]?.[method]?.meta.args.map(
+      (arg) => [arg.name.toString(), arg.type.toString()] as const,
+    );
+    const mismatch = callMismatch(name, actual);
+    if (mismatch) throw mismatch;
+  }
+}
+
+/**
+ * The error for a call whose metadata arguments (`undefined`: no such call) differ from what this
+ * client was written for; undefined when they match.
+ */
+export function callMismatch(
+  name: CallName,
+  actual: readonly (readonly [string, string])[] | undefined,
+): MetadataMismatchError | undefined {
   const expected: readonly (readonly [string, string])[] = CALLS[name];
-  if (!factory) {
-    throw new MetadataMismatchError('METADATA_MISMATCH', `the runtime has no call ${name}`, {
+  if (!actual) {
+    return new MetadataMismatchError('METADATA_MISMATCH', `the runtime has no call ${name}`, {
       details: { call: name, expected: describeArgs(expected) },
     });
   }
-  const actual = factory.meta.args.map(
-    (arg) => [arg.name.toString(), arg.type.toString()] as const,
+  if (describeArgs(actual) === describeArgs(expected)) return undefined;
+  return new MetadataMismatchError(
+    'METADATA_MISMATCH',
+    `${name} takes (${describeArgs(actual)}) in this runtime, this client knows (${describeArgs(expected)}): update @fold/chain-client`,
+    { details: { call: name, expected: describeArgs(expected), actual: describeArgs(actual) } },
   );
-  if (describeArgs(actual) !== describeArgs(expected)) {
-    throw new MetadataMismatchError(
-      'METADATA_MISMATCH',
-      `${name} takes (${describeArgs(actual)}) in this runtime, this client knows (${describeArgs(expected)}): update @fold/chain-client`,
-      { details: { call: name, expected: describeArgs(expected), actual: describeArgs(actual) } },
-    );
-  }
-  const values = args as Record<string, unknown>;
-  return factory(...actual.map(([argName]) => values[argName]));
 }
 
 const STORAGE = {
@@ -158,6 +185,7 @@ const STORAGE = {
   'subtensorModule.keys': { keys: ['u16', 'u16'], value: 'AccountId32' },
   'subtensorModule.owner': { keys: ['AccountId32'], value: 'AccountId32' },
   'subtensorModule.axons': { keys: ['u16', 'AccountId32'], value: null },
+  'subtensorModule.totalHotkeyAlpha': { keys: ['AccountId32', 'u16'], value: 'u64' },
   'subtensorModule.lastUpdate': { keys: ['u16'], value: 'Vec<u64>' },
   'subtensorModule.weights': { keys: ['u16', 'u16'], value: 'Vec<(u16,u16)>' },
   'subtensorModule.weightCommits': { keys: ['u16', 'AccountId32'], value: null },

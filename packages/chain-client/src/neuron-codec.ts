@@ -29,7 +29,10 @@ export interface Neuron {
   readonly active: boolean;
   /** `null` until the neuron has served an axon. */
   readonly axon: AxonInfo | null;
-  /** Stake on this subnet, in rao (the subnet's alpha units under dynamic TAO). */
+  /**
+   * The hotkey's total stake on this subnet (`TotalHotkeyAlpha`), in rao of the subnet's alpha
+   * token: what the runtime weighs validators by under dynamic TAO.
+   */
   readonly stakeRao: bigint;
   readonly validatorPermit: boolean;
   /** Block of the neuron's last weights (or commit); 0 when never. */
@@ -106,7 +109,6 @@ interface RawNeuron {
   netuid: number;
   active: boolean;
   axonInfo: RawAxon;
-  stake: [string, number | string][];
   rank: number;
   emission: number | string;
   incentive: number;
@@ -122,13 +124,23 @@ interface RawNeuron {
 const U16_MAX = 65_535;
 
 /**
+ * A neuron as the runtime API describes it. Its `stake` field lists the legacy (pre-dynamic-TAO)
+ * stake map, which no longer holds stakes, so the stake is read separately.
+ */
+export type DecodedNeuron = Omit<Neuron, 'stakeRao'>;
+
+/**
  * Decodes the output of `NeuronInfoRuntimeApi_get_neurons_lite` (a SCALE `Vec<u8>` wrapping a
  * SCALE `Vec<NeuronInfoLite>`) into neurons ordered by uid.
  * @param output the raw bytes `state_call` returned
  * @param ss58Format address format for hotkeys and coldkeys (42 for Subtensor)
  * @throws {ChainError} DECODE_FAILED when the bytes do not match the layout exactly
  */
-export function decodeNeuronsLite(output: Uint8Array, netuid: number, ss58Format = 42): Neuron[] {
+export function decodeNeuronsLite(
+  output: Uint8Array,
+  netuid: number,
+  ss58Format = 42,
+): DecodedNeuron[] {
   const [prefixLength, innerLength] = compactFromU8a(output);
   if (prefixLength + innerLength.toNumber() !== output.length) {
     throw decodeFailed(
@@ -162,7 +174,7 @@ export function decodeNeuronsLite(output: Uint8Array, netuid: number, ss58Format
   }));
 }
 
-function toNeuron(raw: RawNeuron, index: number, netuid: number): Neuron {
+function toNeuron(raw: RawNeuron, index: number, netuid: number): DecodedNeuron {
   if (raw.netuid !== netuid || raw.uid !== index) {
     throw decodeFailed(
       `neuron ${index} reads as uid ${raw.uid} of netuid ${raw.netuid}: the runtime's struct differs`,
@@ -191,7 +203,6 @@ function toNeuron(raw: RawNeuron, index: number, netuid: number): Neuron {
     coldkey: raw.coldkey,
     active: raw.active,
     axon,
-    stakeRao: raw.stake.reduce((sum, [, amount]) => sum + BigInt(amount), 0n),
     validatorPermit: raw.validatorPermit,
     lastUpdate: Number(raw.lastUpdate),
     emissionRao: BigInt(raw.emission),

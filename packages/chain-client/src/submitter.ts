@@ -1,8 +1,19 @@
 import type { SubmittableExtrinsic } from '@polkadot/api/types';
 import type { EventRecord, ExtrinsicStatus } from '@polkadot/types/interfaces';
 import type { Connection } from './connection.js';
-import { findDispatchFailure, type RateLimitContext, typedFailure } from './dispatch.js';
-import { ChainError, ConnectionError, TransactionRejectedError } from './errors.js';
+import {
+  findDispatchFailure,
+  isRateLimitError,
+  parsePoolRejection,
+  type RateLimitContext,
+  typedFailure,
+} from './dispatch.js';
+import {
+  ChainError,
+  ConnectionError,
+  RateLimitedError,
+  TransactionRejectedError,
+} from './errors.js';
 import type { Signer } from './keys.js';
 import { storageEntry } from './metadata.js';
 
@@ -200,18 +211,37 @@ export class Submitter {
               finish({ state: 'disconnected' });
               return;
             }
-            const rpc = error as { code?: number; data?: unknown; message?: string };
+            const rpc = error as { code?: number; message?: string };
+            const message = rpc.message ?? String(error);
+            const rejection = parsePoolRejection(message);
+            if (rejection.error && isRateLimitError(rejection.error)) {
+              const [section, name] = rejection.error.split('.') as [string, string];
+              finish(
+                new RateLimitedError(
+                  {
+                    name,
+                    section,
+                    docs: 'refused by the transaction pool',
+                    viaSudo: false,
+                    call: pending.label,
+                  },
+                  { allowedAtBlock: undefined, currentBlock: pending.startBlock, predicted: false },
+                ),
+              );
+              return;
+            }
             finish(
               new TransactionRejectedError(
                 'TX_REJECTED',
-                `${pending.label} was refused: ${rpc.message ?? String(error)}`,
+                `${pending.label} was refused by the pool: ${rejection.error ?? rejection.reason} (${message})`,
                 {
                   details: {
                     call: pending.label,
                     signer: pending.signer.address,
                     nonce: pending.nonce,
                     rpcCode: rpc.code,
-                    reason: typeof rpc.data === 'string' ? rpc.data : undefined,
+                    reason: rejection.reason,
+                    error: rejection.error,
                   },
                 },
               ),
