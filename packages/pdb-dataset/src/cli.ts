@@ -257,9 +257,7 @@ export function buildProgram(): Command {
       ).argParser(positive),
     )
     .addOption(
-      new Option('--threads <n>', 'OpenMP threads per mdrun')
-        .argParser(positive)
-        .default(1),
+      new Option('--threads <n>', 'OpenMP threads per mdrun').argParser(positive).default(1),
     )
     .addOption(pdbDir)
     .addOption(cacheDir)

@@ -46,6 +46,7 @@ import { renderPdb } from './pdb-writer.js';
 import { seededRandom } from './random.js';
 import { mirrorSource, type PdbSource } from './sources.js';
 import { judgeStability, type StabilityVerdict } from './stability.js';
+import { normalizeTopologyHeader } from './topology-files.js';
 
 /** Version of this package, recorded in provenance. */
 export const PACKAGE_VERSION = '0.1.0';
@@ -53,7 +54,7 @@ export const PACKAGE_VERSION = '0.1.0';
  * Version of the preparation recipe: part of every cache key, bumped whenever cleaning, repair,
  * preparation or the stability check change what they produce.
  */
-export const PIPELINE_VERSION = 1;
+export const PIPELINE_VERSION = 2;
 
 /** The short NVT check's defaults: 500 steps of 2 fs (1 ps), mean temperature within 25 K. */
 export const DEFAULT_STABILITY = { nvtSteps: 500, temperatureToleranceK: 25 } as const;
@@ -246,6 +247,12 @@ async function evaluateCandidate(
   } catch (error) {
     if (isCandidateFailure(error)) return rejected('prepare', firstSentence(error.message));
     throw error;
+  }
+  for (const path of [prepared.top, ...prepared.itps]) {
+    await writeFileAtomic(
+      path,
+      normalizeTopologyHeader(await readFile(path, 'utf8'), basename(path)),
+    );
   }
   if (!prepared.converged) {
     return rejected(
