@@ -496,14 +496,20 @@ export class ChainClient {
       }
       throw error;
     }
-    const window =
-      (await this.#chainRevealWindow(netuid, hotkey.address, hash, inclusion.blockHash)) ??
-      revealWindow(
-        inclusion.blockNumber,
-        netuid,
-        hyperparameters.tempo,
-        hyperparameters.revealPeriodEpochs,
-      );
+    const recorded = await this.#chainRevealWindow(
+      netuid,
+      hotkey.address,
+      hash,
+      inclusion.blockHash,
+    );
+    const window: BlockWindow = recorded
+      ? { firstBlock: recorded.firstBlock, lastBlock: recorded.lastBlock }
+      : revealWindow(
+          inclusion.blockNumber,
+          netuid,
+          hyperparameters.tempo,
+          hyperparameters.revealPeriodEpochs,
+        );
     await this.#revealStore.save({
       ...pending,
       commitBlock: inclusion.blockNumber,
