@@ -387,6 +387,7 @@ export class Axon {
     } catch (error) {
       const statusCode = statusCodeOf(error);
       const message = this.statusMessage(error, statusCode);
+      this.respond(req, res, state, startedMs, statusCode, message, JSON.stringify({ message }));
       this.options.onError?.({
         error,
         statusCode,
@@ -394,7 +395,6 @@ export class Axon {
         hotkey: state.hotkey,
         ip: req.socket.remoteAddress ?? '',
       });
-      this.respond(req, res, state, startedMs, statusCode, message, JSON.stringify({ message }));
     } finally {
       clearTimeout(timer);
       this.inflight.delete(controller);
@@ -506,7 +506,49 @@ export class Axon {
       }
     }
     const priority = await this.priorityOf(context, signal);
+    // A slot is taken before the body is read, so at most maxConcurrent bodies sit in memory.
+    const release = await this.gate.acquire(priority, signal);
+    let input: { request: Record<string, unknown>; bundles: Record<string, DecodedBundle> };
+    try {
+      input = await this.readRequest(req, route, headers, signal, state);
+    } catch (error) {
+      release();
+      throw error;
+    }
+    const running = Promise.resolve().then(() =>
+      route.handler(input.request, { ...context, bundles: input.bundles, signal, deadlineUnixMs }),
+    );
+    // The slot is given back when the handler settles, even after a timeout answered the caller.
+    running.then(release, release);
+    let result: unknown;
+    try {
+      result = await Promise.race([running, untilAborted(signal)]);
+    } catch (error) {
+      if (error instanceof SynapseError) throw error;
+      throw new HandlerError(`${definition.name} handler failed`, {
+        details: { synapse: definition.name, errorId: randomUUID() },
+        cause: error,
+      });
+    }
+    try {
+      return definition.validateResponse(result);
+    } catch (error) {
+      throw new HandlerError(`${definition.name} handler answered outside the response schema`, {
+        details: { synapse: definition.name, errorId: randomUUID() },
+        cause: error,
+      });
+    }
+  }
 
+  /** Reads, parses, hash-checks and validates the body, and decodes its bundles. */
+  private async readRequest(
+    req: IncomingMessage,
+    route: Route,
+    headers: RequestHeaders,
+    signal: AbortSignal,
+    state: RequestState,
+  ): Promise<{ request: Record<string, unknown>; bundles: Record<string, DecodedBundle> }> {
+    const definition = route.definition;
     const body = await readBody(req, route.maxRequestBytes, signal, definition.name);
     state.bodyRead = true;
     let text: string;
@@ -529,7 +571,7 @@ export class Axon {
       throw new RequestFormatError(
         'BODY_HASH_MISMATCH',
         `Hash mismatch between header body hash ${headers.bodyHash} and parsed body hash ${parsedHash}`,
-        { details: { peer: context.hotkey } },
+        { details: { peer: headers.dendrite.hotkey } },
       );
     }
     const request = definition.parseRequestBody(plainOf(tree)) as Record<string, unknown>;
@@ -538,30 +580,7 @@ export class Axon {
       const value = request[field];
       if (typeof value === 'string') bundles[field] = decodeBundleBase64(value, route.bundleLimits);
     }
-
-    const release = await this.gate.acquire(priority, signal);
-    const running = Promise.resolve().then(() =>
-      route.handler(request, { ...context, bundles, signal, deadlineUnixMs }),
-    );
-    running.then(release, release);
-    let result: unknown;
-    try {
-      result = await Promise.race([running, untilAborted(signal)]);
-    } catch (error) {
-      if (error instanceof SynapseError) throw error;
-      throw new HandlerError(`${definition.name} handler failed`, {
-        details: { synapse: definition.name, errorId: randomUUID() },
-        cause: error,
-      });
-    }
-    try {
-      return definition.validateResponse(result);
-    } catch (error) {
-      throw new HandlerError(`${definition.name} handler answered outside the response schema`, {
-        details: { synapse: definition.name, errorId: randomUUID() },
-        cause: error,
-      });
-    }
+    return { request, bundles };
   }
 
   private verify(headers: RequestHeaders, timeoutS: number): void {

@@ -81,7 +81,7 @@ export {
   type JobState,
 } from './fold-synapses.js';
 export { DEFAULT_TIMEOUT_S, PROTOCOL_VERSION, type TerminalHeaders } from './headers.js';
-export { type JsonNode, parseJsonTree } from './json-tree.js';
+export { type JsonNode, parseJsonTree, plainOf } from './json-tree.js';
 export { cryptoReady, signMessage, verifySignature } from './keys.js';
 export {
   MDP_OPTION_NAMES,

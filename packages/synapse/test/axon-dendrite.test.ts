@@ -270,6 +270,33 @@ describe('a dendrite calling an axon on loopback', () => {
     await busy.stop();
   });
 
+  it('stops cleanly: a running handler is aborted and its caller gets 503', async () => {
+    const stopping = new Axon({ keypair: bob });
+    let aborted = false;
+    stopping.attach(
+      FoldCancel,
+      (_request, { signal }) =>
+        new Promise((_resolve, reject) => {
+          signal.addEventListener('abort', () => {
+            aborted = true;
+            reject(signal.reason);
+          });
+        }),
+    );
+    const info = await stopping.start();
+    const pending = dendrite.call(info, FoldCancel, { job_id: 'j', reason: 'other' });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const started = performance.now();
+    await stopping.stop();
+    expect(performance.now() - started).toBeLessThan(1_000);
+    expect(aborted).toBe(true);
+    expect(await pending).toMatchObject({
+      ok: false,
+      statusCode: 503,
+      statusMessage: 'Service unavailable: the axon is stopping',
+    });
+  });
+
   it('throws before sending when the request breaks its schema', async () => {
     await expect(
       dendrite.call(target, FoldCancel, { job_id: '../etc', reason: 'other' }),
