@@ -30,7 +30,10 @@ export interface JobStoreOptions {
   maxReconnectDelayMs?: number;
   /** Shown by `CLIENT LIST`; default `fold-job-store`. */
   connectionName?: string;
-  /** Called with connection errors while the store reconnects (for logs); commands still fail typed. */
+  /**
+   * Called with errors of the store's connections, BullMQ's included, while they reconnect (for
+   * logs). Calls made meanwhile fail on their own with {@link ConnectionLostError}.
+   */
   onConnectionError?: (error: Error) => void;
 }
 
@@ -173,7 +176,13 @@ export class JobStore {
     /** The store's ioredis client. Prefer the typed APIs; commands here throw raw ioredis errors. */
     readonly redis: Redis,
     private readonly baseOptions: RedisOptions,
+    private readonly onConnectionError: ((error: Error) => void) | undefined,
   ) {}
+
+  /** Hands a background connection error to `onConnectionError` (see {@link JobStoreOptions}). */
+  reportConnectionError(error: Error): void {
+    this.onConnectionError?.(error);
+  }
 
   /** Use {@link connectJobStore}. */
   static async open(options: JobStoreOptions): Promise<JobStore> {
@@ -215,7 +224,7 @@ export class JobStore {
         { details: { host: fromUrl.host, port: fromUrl.port }, cause },
       );
     }
-    return new JobStore(options.prefix, redis, base);
+    return new JobStore(options.prefix, redis, base, onError);
   }
 
   /** `<prefix>:<part>:<part>...` */
@@ -259,9 +268,8 @@ export class JobStore {
   /** A new client with the store's settings, e.g. for pub/sub. The caller closes it. */
   duplicate(): Redis {
     const client = new Redis({ ...this.baseOptions, maxRetriesPerRequest: null });
-    client.on('error', () => {
-      // Reconnection is automatic; subscribers re-subscribe on reconnect.
-    });
+    // Reconnection is automatic; subscribers re-subscribe on reconnect.
+    client.on('error', (error: Error) => this.reportConnectionError(error));
     return client;
   }
 

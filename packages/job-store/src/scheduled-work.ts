@@ -85,6 +85,7 @@ export class Scheduler {
     if (queue === undefined) {
       const { connection, prefix } = this.store.bullmq();
       queue = new Queue(queueName(task), { connection, prefix });
+      queue.on('error', (error) => this.store.reportConnectionError(error));
       this.queues.set(task, queue);
     }
     return queue;

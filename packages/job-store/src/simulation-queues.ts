@@ -42,6 +42,8 @@ export interface SimulationStatus {
     | 'unknown';
   /** How many times a worker has started it (more than 1 after a crash or a retry). */
   readonly attemptsStarted: number;
+  /** Runs that failed by throwing (crashes and shutdowns do not count). */
+  readonly failedAttempts: number;
   readonly progress: SimulationProgress | undefined;
   readonly failedReason: string | undefined;
   readonly cancelled: boolean;
@@ -106,6 +108,7 @@ export class SimulationQueues {
           removeOnFail: { age: Math.ceil(keepFinishedMs / 1_000) },
         },
       });
+      queue.on('error', (error) => store.reportConnectionError(error));
       queues.set(spec.queueName, { queue, spec });
     }
     const opened = new SimulationQueues(store, queues, keepFinishedMs);
@@ -171,6 +174,15 @@ export class SimulationQueues {
     const checked = simulationInputCodec.checkInput(input);
     const id = simulationJobId(checked.validatorHotkey, checked.validatorJobId);
     const keys = simulationKeys(this.store);
+    const cancelled = await this.store.run('read a cancellation', () =>
+      this.store.redis.exists(keys.cancelled(id)),
+    );
+    if (cancelled === 1) {
+      throw new InvalidInputError(
+        `${id} was cancelled; a cancelled simulation is not enqueued again`,
+        { id },
+      );
+    }
     const wanted = await this.queueFor(checked);
     // The route is claimed atomically, so two racing enqueues of one id pick the same queue.
     const claimed = await this.store.run(
@@ -192,9 +204,6 @@ export class SimulationQueues {
           id,
         },
       );
-    }
-    if (claimed === 'OK') {
-      await this.store.run('clear a cancellation', () => this.store.redis.del(keys.cancelled(id)));
     }
     const resource =
       entry.spec.resource.kind === 'cpu'
@@ -219,18 +228,18 @@ export class SimulationQueues {
 
   private async find(
     id: string,
-  ): Promise<{ job: Job<SimulationJobData>; queueName: string } | undefined> {
+  ): Promise<
+    { job: Job<SimulationJobData>; queue: SimulationQueue; queueName: string } | undefined
+  > {
     const routed = await this.store.run('read a route', () =>
       this.store.redis.get(simulationKeys(this.store).route(id)),
     );
     const names = routed !== null && this.queues.has(routed) ? [routed] : [...this.queues.keys()];
     for (const name of names) {
       const entry = this.queues.get(name);
-      const job =
-        entry === undefined
-          ? undefined
-          : await this.store.run('read a simulation', () => entry.queue.getJob(id));
-      if (job !== undefined && job !== null) return { job, queueName: name };
+      if (entry === undefined) continue;
+      const job = await this.store.run('read a simulation', () => entry.queue.getJob(id));
+      if (job !== undefined && job !== null) return { job, queue: entry.queue, queueName: name };
     }
     return undefined;
   }
@@ -239,13 +248,15 @@ export class SimulationQueues {
   async status(id: string): Promise<SimulationStatus | undefined> {
     const found = await this.find(id);
     if (found === undefined) return undefined;
-    const { job, queueName } = found;
+    const { queue, queueName } = found;
+    // State first, then the job again: a job finishing in between shows its result, not stale data.
     const [state, cancelled] = await this.store.run('read a simulation', () =>
       Promise.all([
-        job.getState(),
+        queue.getJobState(id),
         this.store.redis.exists(simulationKeys(this.store).cancelled(id)),
       ]),
     );
+    const job = (await this.store.run('read a simulation', () => queue.getJob(id))) ?? found.job;
     let progress: SimulationProgress | undefined;
     if (typeof job.progress === 'object' && job.progress !== null) {
       progress = simulationProgressCodec.checkInput(job.progress, { id });
@@ -255,6 +266,8 @@ export class SimulationQueues {
       queueName,
       state,
       attemptsStarted: job.attemptsStarted,
+      // BullMQ counts a successful run among the attempts made.
+      failedAttempts: Math.max(0, job.attemptsMade - (state === 'completed' ? 1 : 0)),
       progress,
       failedReason:
         job.failedReason === undefined || job.failedReason === '' ? undefined : job.failedReason,
@@ -266,7 +279,8 @@ export class SimulationQueues {
   /**
    * Cancels a simulation: a waiting one is removed; a running one's processor receives an abort
    * signal (through pub/sub, in whichever process runs it) and the job fails without retries.
-   * A job picked up after this call is cancelled before its processor starts.
+   * A job picked up after this call is cancelled before its processor starts, and the id cannot
+   * be enqueued again.
    */
   async cancel(id: string, reason = 'cancelled'): Promise<CancelOutcome> {
     const keys = simulationKeys(this.store);

@@ -143,7 +143,11 @@ export class SimulationWorker<R> {
     const emit = options.onEvent ?? (() => {});
 
     // The limits live in Redis; setting them here too keeps a worker-only process consistent.
-    const queues = specs.map((spec) => new Queue(spec.queueName, { connection, prefix }));
+    const queues = specs.map((spec) => {
+      const queue = new Queue(spec.queueName, { connection, prefix });
+      queue.on('error', (error) => store.reportConnectionError(error));
+      return queue;
+    });
     for (const [i, queue] of queues.entries()) {
       const spec = specs[i] as ResourceQueue;
       await store.run(`set the concurrency of ${spec.queueName}`, () =>
@@ -280,7 +284,7 @@ export class SimulationWorker<R> {
     }
   }
 
-  /** Ids of the jobs this process runs now. */
+  /** The queues this process serves. */
   get queueNames(): string[] {
     return [...this.workers.keys()];
   }

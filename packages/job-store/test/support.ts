@@ -6,7 +6,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { type RedisServerHandle, startRedisServer } from '@fold/devkit';
 import { execa, type ResultPromise } from 'execa';
-import { connectJobStore, type JobStore, type JobStoreOptions } from '../src/index.js';
+import {
+  connectJobStore,
+  type JobStore,
+  type JobStoreOptions,
+  type SimulationResources,
+} from '../src/index.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const packageDir = join(here, '..');
@@ -65,7 +70,7 @@ export type ChildTask =
       kind: 'simulation-worker';
       url: string;
       prefix: string;
-      resources: { cpu?: { concurrency: number }; gpus?: { id: string; concurrency: number }[] };
+      resources: SimulationResources;
       lockDurationMs: number;
       stalledIntervalMs: number;
       behaviour: 'checkpointed' | 'probe' | 'until-aborted';
