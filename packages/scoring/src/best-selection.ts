@@ -7,27 +7,32 @@ import { type ImprovementThreshold, improves, marginKjMol } from './threshold.js
  *   (numpy's `argmin`); it replaces the best if it improves on it.
  * - `earliest-commitment`: among the results that improve on the best, those that the lowest
  *   energy does not itself improve on are tied with it (their difference is within the margin,
- *   i.e. noise); the earliest commitment among them wins, and results with exactly that
- *   commitment time share the title.
+ *   i.e. noise); the earliest commitment among them wins. Results with the very same commitment
+ *   time go to the lowest tie rank (the score book derives it from a hash of job id and hotkey, so
+ *   that no hotkey is favoured everywhere and a copy under a second hotkey cannot claim a share).
+ *   In the score book, a holder's own lower result (by less than the margin) also lowers the
+ *   record it defends, without changing hands.
  */
 export type TieBreak = 'first-recorded' | 'earliest-commitment';
 
 /**
- * Indices of the verified results (parallel arrays `energiesKjMol`, `committedAtMs`, in recording
- * order) that take a job's best this round, ascending; empty when nothing improves on
- * `bestEnergyKjMol` (null: no best yet, anything wins). `atomCount` sizes the margin of `size`
- * thresholds. Inputs are trusted: the score book checks them where they enter.
+ * The index of the verified result (parallel arrays in recording order) that takes a job's best
+ * this round, or -1 when nothing improves on `bestEnergyKjMol` (null: no best yet, anything wins).
+ * `tieRanks` orders results with equal commitment times (lower wins; distinct values); `atomCount`
+ * sizes the margin of `size` thresholds. Inputs are trusted: the score book checks them where they
+ * enter.
  */
 export function selectNewBest(
   energiesKjMol: readonly number[],
   committedAtMs: readonly number[],
+  tieRanks: readonly number[],
   bestEnergyKjMol: number | null,
   threshold: ImprovementThreshold,
   atomCount: number,
   tieBreak: TieBreak,
-): number[] {
+): number {
   const count = energiesKjMol.length;
-  if (count === 0) return [];
+  if (count === 0) return -1;
   const eps = bestEnergyKjMol === null ? 0 : marginKjMol(threshold, atomCount, bestEnergyKjMol);
   const beats = (energy: number): boolean =>
     bestEnergyKjMol === null || improves(energy, bestEnergyKjMol, threshold, eps);
@@ -37,29 +42,28 @@ export function selectNewBest(
     for (let i = 1; i < count; i++) {
       if (energiesKjMol[i]! < energiesKjMol[argmin]!) argmin = i;
     }
-    return beats(energiesKjMol[argmin]!) ? [argmin] : [];
+    return beats(energiesKjMol[argmin]!) ? argmin : -1;
   }
 
   let lowest = Number.POSITIVE_INFINITY;
-  let any = false;
   for (let i = 0; i < count; i++) {
     const energy = energiesKjMol[i]!;
-    if (beats(energy)) {
-      any = true;
-      if (energy < lowest) lowest = energy;
-    }
+    if (energy < lowest && beats(energy)) lowest = energy;
   }
-  if (!any) return [];
-  // Tied with the lowest: improving contenders that the lowest does not itself improve on.
-  let earliest = Number.POSITIVE_INFINITY;
-  const tied: number[] = [];
+  if (lowest === Number.POSITIVE_INFINITY) return -1;
+  // Tied with the lowest: improving results that the lowest does not itself improve on.
+  let winner = -1;
   for (let i = 0; i < count; i++) {
     const energy = energiesKjMol[i]!;
     if (!beats(energy)) continue;
-    const margin = marginKjMol(threshold, atomCount, energy);
-    if (energy !== lowest && improves(lowest, energy, threshold, margin)) continue;
-    tied.push(i);
-    if (committedAtMs[i]! < earliest) earliest = committedAtMs[i]!;
+    if (improves(lowest, energy, threshold, marginKjMol(threshold, atomCount, energy))) continue;
+    if (
+      winner < 0 ||
+      committedAtMs[i]! < committedAtMs[winner]! ||
+      (committedAtMs[i] === committedAtMs[winner] && tieRanks[i]! < tieRanks[winner]!)
+    ) {
+      winner = i;
+    }
   }
-  return tied.filter((i) => committedAtMs[i] === earliest);
+  return winner;
 }

@@ -9,8 +9,13 @@ function shape(arm: number): Float64Array {
   return xyz;
 }
 
-function entry(energyKjMol: number, committedAtMs: number, arm: number | null): ExplorationEntry {
-  return { energyKjMol, committedAtMs, centeredCa: arm === null ? null : shape(arm) };
+function entry(
+  energyKjMol: number,
+  committedAtMs: number,
+  arm: number | null,
+  tieRank = 0,
+): ExplorationEntry {
+  return { energyKjMol, committedAtMs, tieRank, centeredCa: arm === null ? null : shape(arm) };
 }
 
 function bonuses(
@@ -54,18 +59,22 @@ describe('explorationBonuses', () => {
   });
 
   it('pays nothing for a structure close to a better earlier best', () => {
-    expect(bonuses([entry(-9, 5, 1.02)], { references: [entry(-10, 0, 1)] })).toEqual([0]);
+    expect(bonuses([entry(-9, 5, 1.02)], { references: [entry(-10, 0, 1, Infinity)] })).toEqual([
+      0,
+    ]);
   });
 
   it('pays a structure equal in rank to an earlier best (its holder resubmitting it)', () => {
-    expect(bonuses([entry(-10, 0, 1)], { references: [entry(-10, 0, 1)] })).toEqual([0.1]);
+    expect(bonuses([entry(-10, 0, 1)], { references: [entry(-10, 0, 1, Infinity)] })).toEqual([
+      0.1,
+    ]);
   });
 
   it('pays nothing above the energy window or without coordinates', () => {
     expect(bonuses([entry(-10, 0, 1), entry(5, 0, 3), entry(-9, 0, null)])).toEqual([0.1, 0, 0]);
   });
 
-  it('pays at most maxConformations ranks, best first', () => {
+  it('pays at most maxConformations conformations, best first', () => {
     expect(
       bonuses([entry(-7, 0, 8), entry(-10, 0, 1), entry(-9, 0, 2), entry(-8, 0, 4)], {
         maxConformations: 2,
@@ -77,18 +86,20 @@ describe('explorationBonuses', () => {
     expect(bonuses([entry(-10, 9, 1.02), entry(-10, 3, 1)])).toEqual([0, 0.1]);
   });
 
-  it('splits one bonus between exact copies (same energy, commitment and conformation)', () => {
-    expect(bonuses([entry(-10, 3, 1), entry(-10, 3, 1)])).toEqual([0.05, 0.05]);
-    expect(bonuses([entry(-10, 3, 1), entry(-10, 3, 1), entry(-10, 3, 1)])).toEqual([
-      0.1 / 3,
-      0.1 / 3,
-      0.1 / 3,
+  it('pays one of two exact copies: the lower tie rank', () => {
+    expect(bonuses([entry(-10, 3, 1, 1), entry(-10, 3, 1, 0)])).toEqual([0, 0.1]);
+    expect(bonuses([entry(-10, 3, 1, 0), entry(-10, 3, 1, 1), entry(-10, 3, 1, 2)])).toEqual([
+      0.1, 0, 0,
     ]);
   });
 
-  it('lets copies share a rank rather than push others out of the cap', () => {
-    expect(
-      bonuses([entry(-10, 3, 1), entry(-10, 3, 1), entry(-9, 0, 4)], { maxConformations: 2 }),
-    ).toEqual([0.05, 0.05, 0.1]);
+  it('pays distinct conformations of equal energy and commitment each', () => {
+    expect(bonuses([entry(-10, 3, 1, 1), entry(-10, 3, 4, 0)])).toEqual([0.1, 0.1]);
+  });
+
+  it('counts identical coordinates as one conformation whatever the threshold', () => {
+    expect(bonuses([entry(-10, 3, 1, 0), entry(-9, 3, 1, 1)], { minRmsdNm: 1e-30 })).toEqual([
+      0.1, 0,
+    ]);
   });
 });

@@ -4,6 +4,8 @@ import { rmsdOfCentered } from './kabsch.js';
 export interface ExplorationEntry {
   readonly energyKjMol: number;
   readonly committedAtMs: number;
+  /** Orders entries of equal energy and commitment time (lower first; distinct among candidates). */
+  readonly tieRank: number;
   /** Centred C-alpha coordinates (nm), flat; null when the result came without coordinates. */
   readonly centeredCa: Float64Array | null;
 }
@@ -12,7 +14,10 @@ export interface ExplorationEntry {
 export interface ExplorationInput {
   /** This round's verified results, which may earn the bonus. */
   readonly candidates: readonly ExplorationEntry[];
-  /** Earlier structures that compete for priority but earn nothing (the best before the round). */
+  /**
+   * Earlier structures that compete for priority but earn nothing (the best before the round);
+   * give them `tieRank: Infinity` so that a holder resubmitting its record is not outranked by it.
+   */
   readonly references: readonly ExplorationEntry[];
   /** The job's starting structure (centred): nothing within `minRmsdNm` of it is exploration. */
   readonly startCa: Float64Array | null;
@@ -29,16 +34,16 @@ export interface ExplorationInput {
 /**
  * The exploration bonus of each candidate (parallel to `candidates`).
  *
- * Structures are ranked by priority: lower energy first, then earlier commitment. A candidate
- * with coordinates and an energy within the window is a distinct conformation when it is at least
- * `minRmsdNm` from the starting structure and from every structure (candidate or reference) of
- * strictly higher priority: "distinct from everything better", not "distinct from what was
- * accepted so far". That choice makes the bonus monotone: lowering one's energy can only remove
- * structures ranked above one's own, so it never loses the bonus, and it can only add oneself
- * above others, so nobody else gains from it. An exact copy (same energy, commitment and
- * conformation) ranks equal to its original; equals within `minRmsdNm` of each other share one
- * bonus, so a result submitted twice earns what it earns once. The first `maxConformations`
- * distinct priority ranks are paid.
+ * Structures are ranked by priority: lower energy first, then earlier commitment, then lower tie
+ * rank. A candidate with coordinates and an energy within the window is a distinct conformation
+ * when it is at least `minRmsdNm` from the starting structure and from every structure (candidate
+ * or reference) of higher priority: "distinct from everything better", not "distinct from what
+ * was accepted so far". That choice makes the bonus monotone: lowering one's energy can only
+ * remove structures ranked above one's own, so it never loses the bonus, and it can only add
+ * oneself above others, so nobody else gains from it. A copy of a structure (identical
+ * coordinates count as one conformation whatever the threshold) is outranked by its original or
+ * outranks it, so two hotkeys sending one result earn one bonus. The first `maxConformations`
+ * distinct conformations by priority are paid.
  */
 export function explorationBonuses(input: ExplorationInput): number[] {
   const { candidates, references, startCa, maxEnergyKjMol, minRmsdNm, bonus, maxConformations } =
@@ -55,7 +60,13 @@ export function explorationBonuses(input: ExplorationInput): number[] {
   const byPriority = (x: ExplorationEntry, y: ExplorationEntry): number =>
     x.energyKjMol !== y.energyKjMol
       ? x.energyKjMol - y.energyKjMol
-      : x.committedAtMs - y.committedAtMs;
+      : x.committedAtMs !== y.committedAtMs
+        ? x.committedAtMs - y.committedAtMs
+        : x.tieRank === y.tieRank
+          ? 0
+          : x.tieRank < y.tieRank
+            ? -1
+            : 1;
   eligible.sort((i, j) => byPriority(candidates[i]!, candidates[j]!));
 
   // Every structure with coordinates, by priority: only these can outrank a candidate.
@@ -64,16 +75,16 @@ export function explorationBonuses(input: ExplorationInput): number[] {
   for (const r of references) if (r.centeredCa !== null) ranked.push(r);
   ranked.sort(byPriority);
 
+  // Identical coordinates are one conformation whatever the threshold (the rotation search leaves
+  // ~1e-16 nm of RMSD between a structure and itself).
   const close = (a: Float64Array, b: Float64Array): boolean =>
-    a.length === b.length && rmsdOfCentered(a, b) < minRmsdNm;
+    a.length === b.length && (identical(a, b) || rmsdOfCentered(a, b) < minRmsdNm);
 
-  const distinct: number[] = [];
-  let ranks = 0;
-  let lastKey: ExplorationEntry | null = null;
+  let paid = 0;
   for (const i of eligible) {
+    if (paid >= maxConformations) break;
     const c = candidates[i]!;
     const ca = c.centeredCa!;
-    if (lastKey !== null && byPriority(lastKey, c) !== 0 && ranks >= maxConformations) break;
     if (startCa !== null && close(startCa, ca)) continue;
     let outranked = false;
     for (const other of ranked) {
@@ -84,20 +95,13 @@ export function explorationBonuses(input: ExplorationInput): number[] {
       }
     }
     if (outranked) continue;
-    if (lastKey === null || byPriority(lastKey, c) !== 0) ranks++;
-    lastKey = c;
-    distinct.push(i);
-  }
-  // Equal-priority distinct conformations closer than minRmsdNm split one bonus.
-  for (const i of distinct) {
-    const c = candidates[i]!;
-    let sharers = 1;
-    for (const j of distinct) {
-      if (j === i) continue;
-      const o = candidates[j]!;
-      if (byPriority(o, c) === 0 && close(o.centeredCa!, c.centeredCa!)) sharers++;
-    }
-    bonuses[i] = bonus / sharers;
+    bonuses[i] = bonus;
+    paid++;
   }
   return bonuses;
+}
+
+function identical(a: Float64Array, b: Float64Array): boolean {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

@@ -22,7 +22,7 @@ import {
  *   linearly decreasing parts ({@link referenceRoundRewards}), including the reference's rule that
  *   a best hotkey that stops answering loses the title and the round pays nobody.
  * - `winner-takes-all`: the job's best holder gets `winnerReward` every round, whether or not it
- *   answered; holders that share the title (identical commitment time) split it.
+ *   answered.
  */
 export type RewardScheme =
   | { readonly kind: 'reference'; readonly topReward: number }
@@ -179,7 +179,7 @@ export function validateScoringParams(value: unknown): ScoringParams {
     exploration = {
       bonus: paramNumber('exploration.bonus', e.bonus, 0, winnerReward),
       maxConformations: paramInteger('exploration.maxConformations', e.maxConformations, 0, 1_000),
-      minRmsdNm: paramNumber('exploration.minRmsdNm', e.minRmsdNm, 0, 1e6),
+      minRmsdNm: paramNumber('exploration.minRmsdNm', e.minRmsdNm, 0, 1e6, { minExclusive: true }),
       energyWindow: checkThreshold('exploration.energyWindow', e.energyWindow),
     };
   }

@@ -57,7 +57,7 @@ describe('ScoreBook with the reference preset', () => {
 
     let o = round(book, 'ab12', 1 * MIN, [null, null, null, -10_000]);
     expect(o.bestEnergyKjMol).toBe(-10_000);
-    expect(o.holders).toEqual([3]);
+    expect(o.holder).toBe(3);
     expect(rewardsOf(o)).toEqual([0, 0, 0, 1]);
 
     o = round(book, 'ab12', 2 * MIN, [-9_500, -3_200, -1_000, -9_000]);
@@ -69,14 +69,14 @@ describe('ScoreBook with the reference preset', () => {
     expect(r2[3]).toBe(0.8);
 
     o = round(book, 'ab12', 3 * MIN, [-10_000, -9_200, -9_999, -9_800]);
-    expect(o.holders).toEqual([3]);
+    expect(o.holder).toBe(3);
     const r3 = rewardsOf(o);
     expect([r3[0], r3[3]]).toEqual([0.8, 0.8]);
     expect(r3[2]).toBeCloseTo(0.2, 15);
 
     o = round(book, 'ab12', 4 * MIN, [-11_000, -9_200, -9_999, -9_800]);
     expect(o.improved).toBe(true);
-    expect(o.holders).toEqual([0]);
+    expect(o.holder).toBe(0);
     const r4 = rewardsOf(o);
     expect(r4[0]).toBe(0.8);
     expect(r4[2]).toBeCloseTo(2 / 15, 15);
@@ -109,11 +109,11 @@ describe('ScoreBook with the reference preset', () => {
     book.openJob({ jobId: 'j', createdAtMs: 0, atomCount: 50 });
     round(book, 'j', 1, [-100, -50]);
     const silent = round(book, 'j', 2, [undefined, -60]);
-    expect(silent.holders).toEqual([]);
+    expect(silent.holder).toBeNull();
     expect(silent.rewards).toEqual([0]);
     expect(round(book, 'j', 3, [-100, -60]).rewards).toEqual([0, 0]);
     const improved = round(book, 'j', 4, [-100, -200]);
-    expect(improved.holders).toEqual([1]);
+    expect(improved.holder).toBe(1);
     expect(improved.rewards[1]).toBe(0.8);
   });
 
@@ -186,23 +186,53 @@ describe('ScoreBook with the fold preset', () => {
     book.openJob({ jobId: 'j', createdAtMs: 0, atomCount: 304 });
     // -1000 at t=5 and -1009 at t=9 are within 1% of each other: the earlier commitment wins.
     const o = round(book, 'j', 10, [-1_000, -1_009], [5, 9]);
-    expect(o.holders).toEqual([0]);
+    expect(o.holder).toBe(0);
     expect(o.bestEnergyKjMol).toBe(-1_000);
   });
 
-  it('splits the title between identical commitments', () => {
+  it('gives an identical commitment to one hotkey, by a hash of job and hotkey, whatever the order', () => {
+    const winnerOf = (jobId: string, order: number[]) => {
+      const book = ScoreBook.create(epochless);
+      book.openJob({ jobId, createdAtMs: 0, atomCount: 304 });
+      for (const uid of order) {
+        book.recordResult({
+          jobId,
+          uid,
+          hotkey: HOTKEYS[uid]!,
+          energyKjMol: -1_000,
+          committedAtMs: 5,
+        });
+      }
+      const o = book.closeRound(jobId, 10);
+      expect(o.rewards).toEqual([1]);
+      return o.holder;
+    };
+    const winners = ['j1', 'j2', 'j3', 'j4', 'j5', 'j6'].map((jobId) => winnerOf(jobId, [0, 1, 2]));
+    for (const [i, jobId] of ['j1', 'j2', 'j3', 'j4', 'j5', 'j6'].entries()) {
+      expect(winnerOf(jobId, [2, 1, 0])).toBe(winners[i]);
+    }
+    // Not the same hotkey in every job.
+    expect(new Set(winners).size).toBeGreaterThan(1);
+  });
+
+  it('lets the holder lower its own record by less than the margin', () => {
     const book = ScoreBook.create(epochless);
     book.openJob({ jobId: 'j', createdAtMs: 0, atomCount: 304 });
-    const o = round(book, 'j', 10, [-1_000, -1_000], [5, 5]);
-    expect(o.holders).toEqual([0, 1]);
-    expect(o.rewards).toEqual([0.5, 0.5]);
+    round(book, 'j', 1, [-1_000]);
+    const own = round(book, 'j', 2, [-1_005]);
+    expect(own.improved).toBe(false);
+    expect(own.bestEnergyKjMol).toBe(-1_005);
+    // -1012 is 1.2% below the first record, but only 0.7% below the holder's -1005.
+    const o = round(book, 'j', 3, [undefined, -1_012], [0, 1]);
+    expect(o.holder).toBe(0);
+    expect(o.bestEnergyKjMol).toBe(-1_005);
   });
 
   it('requires the first result to improve on a given starting energy', () => {
     const book = ScoreBook.create(epochless);
     book.openJob({ jobId: 'j', createdAtMs: 0, atomCount: 304, startEnergyKjMol: -1_000 });
-    expect(round(book, 'j', 1, [-1_005]).holders).toEqual([]);
-    expect(round(book, 'j', 2, [-1_011]).holders).toEqual([0]);
+    expect(round(book, 'j', 1, [-1_005]).holder).toBeNull();
+    expect(round(book, 'j', 2, [-1_011]).holder).toBe(0);
   });
 
   it('strips the title and bars the uid from the job on a failed verification', () => {
@@ -210,11 +240,11 @@ describe('ScoreBook with the fold preset', () => {
     book.openJob({ jobId: 'j', createdAtMs: 0, atomCount: 304 });
     round(book, 'j', 1, [-1_000, -900]);
     const failed = round(book, 'j', 2, [null, -905]);
-    expect(failed.holders).toEqual([]);
+    expect(failed.holder).toBeNull();
     expect(failed.rewards).toEqual([]);
     expect(failed.bestEnergyKjMol).toBe(-1_000);
     const later = round(book, 'j', 3, [-5_000, -1_020]);
-    expect(later.holders).toEqual([1]);
+    expect(later.holder).toBe(1);
     expect(book.jobView('j').barred).toEqual([0]);
   });
 
@@ -285,7 +315,7 @@ describe('ScoreBook with the fold preset', () => {
     });
     book.closeRound('j', 10);
     const rebase = book.rebaseJob('j', 20);
-    expect(rebase).toEqual({ jobId: 'j', generation: 1, startEnergyKjMol: -1_000, holders: [0] });
+    expect(rebase).toEqual({ jobId: 'j', generation: 1, startEnergyKjMol: -1_000, holder: 0 });
     expect(book.jobView('j')).toMatchObject({ updates: 0, lastImprovementAtMs: 20, generation: 1 });
     book.recordResult({
       jobId: 'j',
@@ -328,7 +358,7 @@ describe('ScoreBook hotkeys', () => {
     });
     expect(changed).toBe(true);
     expect(book.scores().scores[0]).toBe(0);
-    expect(book.jobView('j').holders).toEqual([]);
+    expect(book.jobView('j').holder).toBeNull();
     expect(book.hotkeyOf(0)).toBe('new-owner');
   });
 
@@ -476,7 +506,7 @@ describe('ScoreBook snapshots', () => {
       return () => ScoreBook.fromJSON(copy);
     };
     expect(broken((s) => (s.uids[0].score = -1))).toThrow(/\$\.uids\[0\]\.score/);
-    expect(broken((s) => (s.jobs[0].best.holders = [99]))).toThrow(/holders\[0\].*not in uids/);
+    expect(broken((s) => (s.jobs[0].best.holder = 99))).toThrow(/best\.holder.*not in uids/);
     expect(broken((s) => s.jobs[0].round[1].caCenteredNm.pop())).toThrow(/caCount \* 3/);
     expect(broken((s) => (s.params.ema.riseAlpha = 5))).toThrow(/\$\.params/);
     expect(broken((s) => s.uids.push(s.uids[0]))).toThrow(/appears twice/);

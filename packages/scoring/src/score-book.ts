@@ -71,8 +71,8 @@ export interface RoundOutcome {
   readonly improved: boolean;
   /** The job's best energy after the round (kJ/mol); null when it has none. */
   readonly bestEnergyKjMol: number | null;
-  /** Uids holding the job's best after the round (ascending; empty when nobody holds it). */
-  readonly holders: readonly number[];
+  /** The uid holding the job's best after the round; null when nobody holds it. */
+  readonly holder: number | null;
   /** Uids paid or penalised this round (ascending), parallel to `rewards`. */
   readonly uids: readonly number[];
   /** The round's reward of each uid in `uids` (negative: a score penalty). */
@@ -102,7 +102,8 @@ export interface JobView {
   readonly lastImprovementAtMs: number | null;
   readonly bestEnergyKjMol: number | null;
   readonly bestCommittedAtMs: number | null;
-  readonly holders: readonly number[];
+  /** The uid holding the job's best; null when nobody holds it. */
+  readonly holder: number | null;
   /** The margin (kJ/mol) a result must beat the best by now. */
   readonly epsilonKjMol: number;
   /** Results and failures recorded in the open round. */
@@ -115,7 +116,7 @@ export interface JobView {
 export interface EndedJob {
   readonly jobId: string;
   readonly bestEnergyKjMol: number | null;
-  readonly holders: readonly number[];
+  readonly holder: number | null;
   readonly generation: number;
   readonly updates: number;
   /** Entries of an unclosed round, dropped without scoring. */
@@ -127,7 +128,7 @@ export interface Rebase {
   readonly jobId: string;
   readonly generation: number;
   readonly startEnergyKjMol: number;
-  readonly holders: readonly number[];
+  readonly holder: number | null;
 }
 
 interface Structure {
@@ -137,7 +138,7 @@ interface Structure {
 }
 
 interface Best extends Structure {
-  readonly holders: readonly number[];
+  readonly holder: number | null;
 }
 
 interface Job {
@@ -269,7 +270,7 @@ export class ScoreBook {
       best:
         startEnergy === null
           ? null
-          : { energy: startEnergy, committedAtMs: createdAtMs, ca: startCa, holders: [] },
+          : { energy: startEnergy, committedAtMs: createdAtMs, ca: startCa, holder: null },
       barred: new Set(),
       roundUids: [],
       roundEnergies: [],
@@ -354,9 +355,7 @@ export class ScoreBook {
         if (!Number.isNaN(job.roundEnergies[i]!)) continue;
         const uid = job.roundUids[i]!;
         job.barred.add(uid);
-        if (job.best?.holders.includes(uid)) {
-          job.best = { ...job.best, holders: job.best.holders.filter((h) => h !== uid) };
-        }
+        if (job.best !== null && job.best.holder === uid) job.best = { ...job.best, holder: null };
       }
     }
 
@@ -371,27 +370,41 @@ export class ScoreBook {
       energies.push(energy);
       commits.push(job.roundCommits[i]!);
     }
+    const ranks = this.tieRanks(job, slots);
 
     const before = job.best;
-    const winners = selectNewBest(
+    const winner = selectNewBest(
       energies,
       commits,
+      ranks,
       before === null ? null : before.energy,
       p.threshold,
       job.atomCount,
       p.tieBreak,
     );
-    const improved = winners.length > 0;
+    const improved = winner >= 0;
     if (improved) {
-      let lead = winners[0]!;
-      for (const w of winners) if (energies[w]! < energies[lead]!) lead = w;
       job.best = {
-        energy: energies[lead]!,
-        committedAtMs: commits[lead]!,
-        ca: job.roundCa[slots[lead]!]!,
-        holders: winners.map((w) => job.roundUids[slots[w]!]!).sort((a, b) => a - b),
+        energy: energies[winner]!,
+        committedAtMs: commits[winner]!,
+        ca: job.roundCa[slots[winner]!]!,
+        holder: job.roundUids[slots[winner]!]!,
       };
       job.lastImprovementAtMs = nowMs;
+    } else if (p.tieBreak === 'earliest-commitment' && before !== null && before.holder !== null) {
+      // A holder's own lower result lowers the record it defends without changing hands: else a
+      // miner that took the title early would defend a worse record than one that took it late,
+      // and a lower energy could earn less.
+      const slot = job.slotByUid.get(before.holder);
+      const k = slot === undefined ? -1 : slots.indexOf(slot);
+      if (k >= 0 && energies[k]! < before.energy) {
+        job.best = {
+          energy: energies[k]!,
+          committedAtMs: commits[k]!,
+          ca: job.roundCa[slot!]!,
+          holder: before.holder,
+        };
+      }
     }
 
     const rewards = new Map<number, number>();
@@ -403,30 +416,30 @@ export class ScoreBook {
 
     if (p.rewards.kind === 'reference') {
       // The reference drops a best hotkey that did not answer from the job for good.
-      if (best !== null && best.holders.length > 0 && !job.slotByUid.has(best.holders[0]!)) {
-        job.best = { ...best, holders: [] };
+      if (best !== null && best.holder !== null && !job.slotByUid.has(best.holder)) {
+        job.best = { ...best, holder: null };
       }
-      const holder = job.best?.holders[0];
+      const holder = job.best === null ? null : job.best.holder;
       const roundRewards = referenceRoundRewards({
         energiesKjMol: job.roundEnergies.map((e, i) =>
           Number.isNaN(e) || job.barred.has(job.roundUids[i]!) ? null : e,
         ),
-        holderIndex: holder === undefined ? null : job.slotByUid.get(holder)!,
+        holderIndex: holder === null ? null : job.slotByUid.get(holder)!,
         bestEnergyKjMol: job.best === null ? null : job.best.energy,
         topReward: p.rewards.topReward,
       });
       if (roundRewards === null) scoresSkipped = true;
       else for (let i = 0; i < n; i++) pay(job.roundUids[i]!, roundRewards[i]!);
-    } else if (best !== null && best.holders.length > 0) {
-      const share = p.rewards.winnerReward / best.holders.length;
-      for (const h of best.holders) pay(h, share);
+    } else if (best !== null && best.holder !== null) {
+      pay(best.holder, p.rewards.winnerReward);
     }
 
     const ex = p.exploration;
     if (ex !== null && !scoresSkipped && job.best !== null && slots.length > 0) {
-      const candidates: ExplorationEntry[] = slots.map((s) => ({
+      const candidates: ExplorationEntry[] = slots.map((s, k) => ({
         energyKjMol: job.roundEnergies[s]!,
         committedAtMs: job.roundCommits[s]!,
+        tieRank: ranks[k]!,
         centeredCa: job.roundCa[s]!,
       }));
       const bestEnergy = job.best.energy;
@@ -439,6 +452,7 @@ export class ScoreBook {
                 {
                   energyKjMol: before.energy,
                   committedAtMs: before.committedAtMs,
+                  tieRank: Number.POSITIVE_INFINITY,
                   centeredCa: before.ca,
                 },
               ],
@@ -496,7 +510,7 @@ export class ScoreBook {
       jobId: job.id,
       improved,
       bestEnergyKjMol: job.best === null ? null : job.best.energy,
-      holders: job.best === null ? [] : [...job.best.holders],
+      holder: job.best === null ? null : job.best.holder,
       uids: paid,
       rewards: paid.map((uid) => rewards.get(uid)!),
       scoresSkipped,
@@ -524,7 +538,7 @@ export class ScoreBook {
   /**
    * Rebases a job on its best structure: miners continue from it, so it becomes the starting
    * point (for the exploration bonus, structures must now differ from it) and the idle clock and
-   * update count start again at `atMs`. The holders keep the title until someone improves on it
+   * update count start again at `atMs`. The holder keeps the title until someone improves on it
    * by the margin, which is measured from the rebased energy.
    * @throws {UnknownJobError}; {@link ScoringError} code `NO_BEST_RESULT` when the job has no best
    * yet, `TIME_WENT_BACKWARDS` when `atMs` is before the job's last event.
@@ -551,7 +565,7 @@ export class ScoreBook {
       jobId,
       generation: job.generation,
       startEnergyKjMol: best.energy,
-      holders: [...best.holders],
+      holder: best.holder,
     };
   }
 
@@ -565,7 +579,7 @@ export class ScoreBook {
     return {
       jobId: job.id,
       bestEnergyKjMol: job.best === null ? null : job.best.energy,
-      holders: job.best === null ? [] : [...job.best.holders],
+      holder: job.best === null ? null : job.best.holder,
       generation: job.generation,
       updates: job.updates,
       discardedEntries: job.roundUids.length,
@@ -618,9 +632,11 @@ export class ScoreBook {
     const weights: number[] = [];
     if (sum > 0) {
       for (let i = 0; i < all.length; i++) {
-        if (scores[i]! > 0) {
+        // A denormal score can divide to 0: leave it out like any zero.
+        const weight = scores[i]! / sum;
+        if (weight > 0) {
           uids.push(all[i]!);
-          weights.push(scores[i]! / sum);
+          weights.push(weight);
         }
       }
     }
@@ -651,7 +667,7 @@ export class ScoreBook {
       lastImprovementAtMs: job.lastImprovementAtMs,
       bestEnergyKjMol: best === null ? null : best.energy,
       bestCommittedAtMs: best === null ? null : best.committedAtMs,
-      holders: best === null ? [] : [...best.holders],
+      holder: best === null ? null : best.holder,
       epsilonKjMol: epsilonKjMol(
         this.params.threshold,
         job.atomCount,
@@ -676,6 +692,28 @@ export class ScoreBook {
       scores.push(this.scoreByUid[uid]!);
     }
     return { uids, scores };
+  }
+
+  /**
+   * Distinct ranks for the contenders (by slot) that order results of equal commitment time: by
+   * an FNV-1a hash of job id and hotkey, then by hotkey. Hashing with the job id spreads the
+   * advantage over hotkeys instead of favouring one hotkey in every job.
+   */
+  private tieRanks(job: Job, slots: readonly number[]): number[] {
+    const keys = slots.map((slot) => {
+      const hotkey = this.hotkeys[job.roundUids[slot]!]!;
+      return { hash: fnv1a(`${job.id}\u0000${hotkey}`), hotkey };
+    });
+    const order = keys.map((_, k) => k);
+    order.sort((x, y) => {
+      const a = keys[x]!;
+      const b = keys[y]!;
+      if (a.hash !== b.hash) return a.hash - b.hash;
+      return a.hotkey < b.hotkey ? -1 : a.hotkey > b.hotkey ? 1 : 0;
+    });
+    const ranks = new Array<number>(slots.length);
+    for (let rank = 0; rank < order.length; rank++) ranks[order[rank]!] = rank;
+    return ranks;
   }
 
   private job(jobId: string): Job {
@@ -762,13 +800,21 @@ export class ScoreBook {
     this.pending[uid] = 0;
     for (const job of this.jobs.values()) {
       job.barred.delete(uid);
-      if (job.best?.holders.includes(uid)) {
-        job.best = { ...job.best, holders: job.best.holders.filter((h) => h !== uid) };
-      }
+      if (job.best !== null && job.best.holder === uid) job.best = { ...job.best, holder: null };
       const slot = job.slotByUid.get(uid);
       if (slot !== undefined) removeSlot(job, slot);
     }
   }
+}
+
+/** 32-bit FNV-1a over UTF-16 code units: a small, well-spread, portable hash. */
+function fnv1a(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash;
 }
 
 function sameCoordinates(a: Float64Array | null, b: Float64Array | null): boolean {
@@ -823,7 +869,7 @@ function snapshotJob(job: Job): JobSnapshot {
             energyKjMol: best.energy,
             committedAtMs: best.committedAtMs,
             caCenteredNm: toList(best.ca),
-            holders: [...best.holders],
+            holder: best.holder,
           },
     barred: [...job.barred].sort((a, b) => a - b),
     round: job.roundUids.map((uid, i) => {
@@ -857,7 +903,7 @@ function restoreJob(j: JobSnapshot): Job {
             energy: j.best.energyKjMol,
             committedAtMs: j.best.committedAtMs,
             ca: fromList(j.best.caCenteredNm),
-            holders: [...j.best.holders],
+            holder: j.best.holder,
           },
     barred: new Set(j.barred),
     roundUids: [],

@@ -19,9 +19,9 @@ export interface StructureSnapshot {
   readonly caCenteredNm: number[] | null;
 }
 
-/** A job's best: its structure and the uids that hold it (possibly none). */
+/** A job's best: its structure and the uid that holds it (null: nobody). */
 export interface BestSnapshot extends StructureSnapshot {
-  readonly holders: number[];
+  readonly holder: number | null;
 }
 
 /** A result (or failed verification, energy null) waiting for its round to close. */
@@ -183,7 +183,11 @@ export function parseSnapshot(value: unknown): ScoreBookSnapshot {
         caCenteredNm: nullable(b.caCenteredNm, (c) =>
           coordinates(`${path}.best.caCenteredNm`, c, caCount),
         ),
-        holders: uidList(`${path}.best.holders`, b.holders, known),
+        holder: nullable(b.holder, (h) => {
+          const uid = integer(`${path}.best.holder`, h, MAX_UID);
+          if (!known.has(uid)) fail(`${path}.best.holder`, `uid ${uid} is not in uids`);
+          return uid;
+        }),
       };
     });
     const slots = new Set<number>();
