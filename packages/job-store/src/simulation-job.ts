@@ -102,3 +102,14 @@ export function simulationJobId(validatorHotkey: string, validatorJobId: string)
   }
   return `${validatorHotkey}.${validatorJobId}`;
 }
+
+const SIMULATION_ID = /^[1-9A-HJ-NP-Za-km-z]{46,48}\.[A-Za-z0-9_-]{1,128}$/;
+
+/** Checks a simulation id (`<validator hotkey>.<validator job id>`). @throws {InvalidInputError} */
+export function checkSimulationId(id: string): void {
+  if (!SIMULATION_ID.test(id)) {
+    throw new InvalidInputError(`invalid simulation id ${JSON.stringify(id.slice(0, 200))}`, {
+      field: 'id',
+    });
+  }
+}

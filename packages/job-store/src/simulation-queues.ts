@@ -2,6 +2,7 @@ import { type Job, Queue } from 'bullmq';
 import type { JobStore } from './connection.js';
 import { InvalidInputError, InvalidOptionsError } from './errors.js';
 import {
+  checkSimulationId,
   type SimulationJobData,
   type SimulationJobInput,
   type SimulationProgress,
@@ -246,6 +247,7 @@ export class SimulationQueues {
 
   /** Where the job stands, or undefined when there is none. */
   async status(id: string): Promise<SimulationStatus | undefined> {
+    checkSimulationId(id);
     const found = await this.find(id);
     if (found === undefined) return undefined;
     const { queue, queueName } = found;
@@ -283,15 +285,20 @@ export class SimulationQueues {
    * be enqueued again.
    */
   async cancel(id: string, reason = 'cancelled'): Promise<CancelOutcome> {
+    checkSimulationId(id);
     const keys = simulationKeys(this.store);
     const why = reason.slice(0, 512);
+    const found = await this.find(id);
+    const state =
+      found === undefined
+        ? undefined
+        : await this.store.run('read a simulation', () => found.job.getState());
+    if (state === 'completed' || state === 'failed') return 'finished';
+    // Marked before anything else: a worker that picks the job up from now on refuses to run it.
     await this.store.run('mark a cancellation', () =>
       this.store.redis.set(keys.cancelled(id), why, 'PX', this.keepFinishedMs + DAY_MS),
     );
-    const found = await this.find(id);
     if (found === undefined) return 'not-found';
-    const state = await this.store.run('read a simulation', () => found.job.getState());
-    if (state === 'completed' || state === 'failed') return 'finished';
     if (state === 'waiting' || state === 'delayed' || state === 'prioritized') {
       const removed = await this.store.run('remove a simulation', async () => {
         try {

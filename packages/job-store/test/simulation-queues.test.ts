@@ -142,6 +142,9 @@ describe('simulation queues', () => {
       result: { energyKjMol: -42, attempt: 1 },
       attemptsStarted: 1,
     });
+    expect(await queues.cancel(id)).toBe('finished');
+    expect((await queues.status(id))?.cancelled).toBe(false);
+    await expect(queues.cancel('../../etc')).rejects.toBeInstanceOf(InvalidInputError);
   });
 
   it('retries a failing job with backoff, but not one failing with UnrecoverableError', async () => {
