@@ -2,7 +2,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { SingleBar } from 'cli-progress';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { loadCatalog, sampleIds } from './catalog.js';
 import { cleanStructure } from './clean.js';
 import { PdbDatasetError } from './errors.js';
@@ -197,7 +197,10 @@ export function buildProgram(): Command {
   const program = new Command('fold-pdb')
     .description('Turn PDB entries into prepared, verified-stable GROMACS jobs.')
     .version(PACKAGE_VERSION)
-    .showHelpAfterError();
+    .showHelpAfterError()
+    // Throw instead of calling process.exit, so that main() decides the exit code; subcommands
+    // created below inherit this.
+    .exitOverride();
   const pdbDir = new Option(
     '--pdb-dir <dir>',
     'PDB directory with mirror/ and catalog.json (default: $FOLD_PDB_DIR or ../shared/pdb)',
@@ -344,6 +347,11 @@ export async function main(argv: readonly string[] = process.argv): Promise<void
   try {
     await buildProgram().parseAsync([...argv]);
   } catch (error) {
+    if (error instanceof CommanderError) {
+      // Commander has already printed the message (or the help).
+      process.exitCode = error.exitCode;
+      return;
+    }
     const code = (error as { code?: string }).code;
     process.stderr.write(
       `fold-pdb: ${code !== undefined ? `${code}: ` : ''}${(error as Error).message}\n`,

@@ -20,7 +20,9 @@ export function renderPdb(
   structure: CleanStructure,
   title = 'cleaned by @fold/pdb-dataset',
 ): string {
-  const lines: string[] = [`REMARK   1 ${title}`.slice(0, 80).padEnd(80)];
+  // pdb2gmx titles its .gro after TITLE; without one it picks a random GROMACS acronym, which
+  // would make the same input give different bytes.
+  const lines: string[] = [`TITLE     ${title}`.slice(0, 80).padEnd(80)];
   let serial = 0;
   for (const segment of structure.segments) {
     let last = '';

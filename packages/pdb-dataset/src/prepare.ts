@@ -9,10 +9,14 @@ import {
   GromacsError,
   type MdpParams,
   type MdrunResources,
+  type MinimizationResult,
   mergeMdp,
+  parseMinimizationLog,
   prepareSystem,
   readEdr,
+  readGroSummary,
   referenceStepCounts,
+  renderMdp,
   runStages,
   stagePreset,
 } from '@fold/gromacs-runner';
@@ -54,7 +58,7 @@ export const PACKAGE_VERSION = '0.1.0';
  * Version of the preparation recipe: part of every cache key, bumped whenever cleaning, repair,
  * preparation or the stability check change what they produce.
  */
-export const PIPELINE_VERSION = 2;
+export const PIPELINE_VERSION = 3;
 
 /** The short NVT check's defaults: 500 steps of 2 fs (1 ps), mean temperature within 25 K. */
 export const DEFAULT_STABILITY = { nvtSteps: 500, temperatureToleranceK: 25 } as const;
@@ -230,7 +234,11 @@ async function evaluateCandidate(
     files: [],
   });
   let prepared: Awaited<ReturnType<typeof prepareSystem>>;
+  let minimisation: MinimisationOutcome;
   try {
+    // The runner builds the system; its minimisation is cut to the starting point (nsteps 0) and
+    // redone below with `mdrun -reprod`, which makes em.gro the same bytes on every run of a
+    // build (without it, results change with the process's memory layout).
     prepared = await prepareSystem({
       ...common,
       pdbText: c.pdbText,
@@ -241,9 +249,10 @@ async function evaluateCandidate(
       boxDistanceNm: c.hyper.boxDistanceNm,
       ionConcentrationMolar: c.hyper.ionConcentrationMolar,
       neutralize: true,
-      emParams: c.emParams,
+      emParams: mergeMdp(c.emParams, { nsteps: 0 }),
       seed: c.ionSeed,
     });
+    minimisation = await minimiseReproducibly(prepared.workDir, c);
   } catch (error) {
     if (isCandidateFailure(error)) return rejected('prepare', firstSentence(error.message));
     throw error;
@@ -254,16 +263,19 @@ async function evaluateCandidate(
       normalizeTopologyHeader(await readFile(path, 'utf8'), basename(path)),
     );
   }
-  if (!prepared.converged) {
+  if (!minimisation.result.converged) {
     return rejected(
       'minimise',
-      `minimisation did not converge: largest force ${prepared.emMaxForce.toFixed(0)} kJ/mol/nm after ${prepared.minimization.steps} steps`,
+      `minimisation did not converge: largest force ${minimisation.result.maxForceKjMolNm.toFixed(0)} kJ/mol/nm after ${minimisation.result.steps} steps`,
     );
   }
-  if (!Number.isFinite(prepared.emEnergyKjMol) || prepared.emEnergyKjMol >= 0) {
+  if (
+    !Number.isFinite(minimisation.result.potentialKjMol) ||
+    minimisation.result.potentialKjMol >= 0
+  ) {
     return rejected(
       'minimise',
-      `potential energy after minimisation is ${prepared.emEnergyKjMol} kJ/mol (a solvated protein is strongly negative)`,
+      `potential energy after minimisation is ${minimisation.result.potentialKjMol} kJ/mol (a solvated protein is strongly negative)`,
     );
   }
 
@@ -284,7 +296,7 @@ async function evaluateCandidate(
     const run = await runStages({
       ...common,
       workDir: join(c.scratch, 'check'),
-      input: { gro: prepared.gro, top: prepared.top, itps: prepared.itps },
+      input: { gro: minimisation.gro, top: prepared.top, itps: prepared.itps },
       stages: [{ name: 'nvt', mdp: check }],
       seed: c.checkSeed,
     });
@@ -305,7 +317,7 @@ async function evaluateCandidate(
   if (!verdict.stable) return rejected('nvt', verdict.reason ?? 'unstable', verdict);
 
   const roles: Record<string, 'structure' | 'topology' | 'include'> = {
-    [basename(prepared.gro)]: 'structure',
+    [basename(minimisation.gro)]: 'structure',
     [basename(prepared.top)]: 'topology',
   };
   for (const itp of prepared.itps) roles[basename(itp)] = 'include';
@@ -320,19 +332,61 @@ async function evaluateCandidate(
       waterMolecules: prepared.waterMolecules,
       ions: { positive: prepared.ions.positive, negative: prepared.ions.negative },
       netChargeE: prepared.netChargeE,
-      boxNm: [...prepared.boxNm],
+      boxNm: [...minimisation.boxNm],
     },
     minimisation: {
-      mdp: prepared.emParams as JobSpec['minimisation']['mdp'],
-      potentialEnergyKjMol: prepared.emEnergyKjMol,
-      maxForceKjMolNm: prepared.emMaxForce,
-      steps: prepared.minimization.steps,
-      converged: prepared.converged,
+      mdp: minimisation.mdp as JobSpec['minimisation']['mdp'],
+      potentialEnergyKjMol: minimisation.result.potentialKjMol,
+      maxForceKjMolNm: minimisation.result.maxForceKjMolNm,
+      steps: minimisation.result.steps,
+      converged: minimisation.result.converged,
     },
     stability: verdict,
     roles,
   };
-  return { record, files: [prepared.gro, prepared.top, ...prepared.itps] };
+  return { record, files: [minimisation.gro, prepared.top, ...prepared.itps] };
+}
+
+interface MinimisationOutcome {
+  readonly gro: string;
+  readonly mdp: MdpParams;
+  readonly result: MinimizationResult;
+  readonly boxNm: readonly number[];
+}
+
+/** Steepest descent from the runner's solvated, neutralised system, with `mdrun -reprod`. */
+async function minimiseReproducibly(
+  workDir: string,
+  c: CandidateContext,
+): Promise<MinimisationOutcome> {
+  const gmx = c.gmx instanceof Gmx ? c.gmx : new Gmx(c.gmx ?? {});
+  const call = { cwd: workDir, ...(c.signal !== undefined ? { signal: c.signal } : {}) };
+  // A fixed ld-seed keeps the .tpr identical too (steepest descent draws no random numbers).
+  const mdp = mergeMdp(stagePreset('em', { forceField: c.hyper.forceField }), c.emParams, {
+    'ld-seed': c.ionSeed,
+  });
+  await writeFileAtomic(
+    join(workDir, 'em.mdp'),
+    renderMdp(mdp, { comment: 'energy minimisation' }),
+  );
+  await gmx.grompp({
+    ...call,
+    mdp: 'em.mdp',
+    coordinates: 'solv_ions.gro',
+    topology: 'topol.top',
+    output: 'em.tpr',
+  });
+  await gmx.mdrun({
+    ...call,
+    deffnm: 'em',
+    kind: 'minimization',
+    resources: c.resources,
+    reproducible: true,
+    tunePme: false,
+  });
+  const result = parseMinimizationLog(await readFile(join(workDir, 'em.log'), 'utf8'));
+  const gro = join(workDir, 'em.gro');
+  return { gro, mdp, result, boxNm: readGroSummary(await readFile(gro, 'utf8')).boxNm };
 }
 
 /**

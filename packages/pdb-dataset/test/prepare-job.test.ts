@@ -9,7 +9,9 @@ import { type PreparedJob, prepareJob } from '../src/prepare.js';
 import { mirrorSource } from '../src/sources.js';
 
 // Real GROMACS through @fold/gromacs-runner. Each preparation of a small protein (pdb2gmx, box,
-// water, ions, minimisation, 500-step NVT check) takes 10-30 s on one core.
+// water, ions, minimisation, 500-step NVT check) takes 10-30 s on one core. The seeds are ones
+// whose first candidate is an AMBER force field in the smallest box (dodecahedron, 1.0 nm), the
+// cheapest systems to simulate, so that the suite stays short.
 const GMX_TIMEOUT_MS = 180_000;
 
 const root = mkdtempSync(join(tmpdir(), 'fold-pdb-dataset-'));
@@ -39,7 +41,7 @@ describe('prepareJob on the NMR peptide 1L2Y', () => {
   it(
     'prepares a stable job whose directory holds every file the spec lists',
     async () => {
-      first = await prepare('1L2Y', 11, 'a');
+      first = await prepare('1L2Y', 36, 'a');
       expect(first.candidates.at(-1)?.outcome).toBe('stable');
       const spec = await readJobDir(first.jobDir!);
       expect(spec).toEqual(first.spec);
@@ -62,7 +64,7 @@ describe('prepareJob on the NMR peptide 1L2Y', () => {
   it(
     'gives byte-identical specs for the same (id, seed) when prepared again from an empty cache',
     async () => {
-      const again = await prepare('1l2y', 11, 'b');
+      const again = await prepare('1l2y', 36, 'b');
       expect(again.candidates.some((c) => c.cached)).toBe(false);
       expect(renderJobSpec(again.spec)).toBe(renderJobSpec(first.spec));
       expect(readFileSync(join(again.jobDir!, 'em.gro'))).toEqual(
@@ -73,7 +75,7 @@ describe('prepareJob on the NMR peptide 1L2Y', () => {
   );
 
   it('prepares again from the cache without running GROMACS', async () => {
-    const cached = await prepare('1l2y', 11, 'a');
+    const cached = await prepare('1l2y', 36, 'a');
     expect(cached.candidates.every((c) => c.cached)).toBe(true);
     expect(cached.elapsedMs).toBeLessThan(2_000);
     expect(cached.spec.jobId).toBe(first.spec.jobId);
@@ -84,7 +86,7 @@ describe('prepareJob on harder entries', () => {
   it(
     'prepares the two-chain insulin 3I40 with one molecule per chain',
     async () => {
-      const job = await prepare('3i40', 1, 'a');
+      const job = await prepare('3i40', 3, 'a');
       const names = job.spec.files.map((f) => f.name);
       expect(names).toEqual(
         expect.arrayContaining(['topol_Protein_chain_A.itp', 'topol_Protein_chain_B.itp']),
@@ -99,7 +101,7 @@ describe('prepareJob on harder entries', () => {
   it(
     'prepares 2F4K with its altLocs resolved and its NLE mapped to LEU',
     async () => {
-      const job = await prepare('2f4k', 1, 'a');
+      const job = await prepare('2f4k', 16, 'a');
       const kinds = new Set(job.spec.provenance.repairs.map((r) => r.kind));
       expect(kinds).toEqual(
         new Set([
@@ -118,7 +120,7 @@ describe('prepareJob on harder entries', () => {
   it(
     'prepares 1EJG, which plain pdb2gmx refuses, once its microheterogeneity is resolved',
     async () => {
-      const job = await prepare('1ejg', 1, 'a');
+      const job = await prepare('1ejg', 9, 'a');
       expect(
         job.spec.provenance.repairs.some(
           (r) => r.subject === 'A:22 PRO' || r.subject === 'A:22 SER',
