@@ -136,8 +136,7 @@ export class ChainClient {
 
   /** The best block's number and hash. @throws {ConnectionError} */
   async head(): Promise<BlockHead> {
-    await this.#connection.waitConnected();
-    const header = await this.api.rpc.chain.getHeader();
+    const header = await this.#connection.read(() => this.api.rpc.chain.getHeader());
     return { number: header.number.toNumber(), hash: header.hash.toHex() };
   }
 
@@ -166,7 +165,7 @@ export class ChainClient {
     checkNetuid(netuid);
     const head = await this.head();
     return cachedPerBlock(this.#hyperparameters, netuid, head.hash, () =>
-      readHyperparameters(this.api, netuid, head),
+      this.#connection.read(() => readHyperparameters(this.api, netuid, head)),
     );
   }
 
@@ -182,7 +181,7 @@ export class ChainClient {
     const head = await this.head();
     if (options.refresh) this.#metagraphs.delete(netuid);
     return cachedPerBlock(this.#metagraphs, netuid, head.hash, () =>
-      this.#readMetagraph(netuid, head),
+      this.#connection.read(() => this.#readMetagraph(netuid, head)),
     );
   }
 
@@ -225,10 +224,8 @@ export class ChainClient {
   /** The uid of a hotkey on a subnet, or undefined when it is not registered there. */
   async uidOf(netuid: number, hotkey: string): Promise<number | undefined> {
     checkNetuid(netuid);
-    await this.#connection.waitConnected();
-    const value = (await storageEntry(this.api, 'subtensorModule.uids')(
-      netuid,
-      hotkey,
+    const value = (await this.#connection.read(() =>
+      storageEntry(this.api, 'subtensorModule.uids')(netuid, hotkey),
     )) as unknown as {
       isSome: boolean;
       unwrap(): { toNumber(): number };
@@ -242,9 +239,10 @@ export class ChainClient {
   async weights(netuid: number, uid: number): Promise<{ uids: number[]; weights: number[] }> {
     checkNetuid(netuid);
     checkInteger(uid, 'uid', 0, U16_MAX);
-    await this.#connection.waitConnected();
     const pairs = (
-      await storageEntry(this.api, 'subtensorModule.weights')(netuid, uid)
+      await this.#connection.read(() =>
+        storageEntry(this.api, 'subtensorModule.weights')(netuid, uid),
+      )
     ).toPrimitive() as [number, number][];
     return { uids: pairs.map(([target]) => target), weights: pairs.map(([, weight]) => weight) };
   }

@@ -114,6 +114,14 @@ export class Connection {
     return this.#provider.isConnected;
   }
 
+  /**
+   * The WebSocket provider, for subscriptions that must not go through @polkadot/api's
+   * memoisation (it hands an identical resubscription the first, dead one).
+   */
+  get provider(): WsProvider {
+    return this.#provider;
+  }
+
   /** How many times the socket dropped since the connection opened. */
   get dropCount(): number {
     return this.#drops;
@@ -141,6 +149,27 @@ export class Connection {
         },
       );
     }
+  }
+
+  /**
+   * Runs a read (anything safe to repeat) and runs it again after the socket comes back when it
+   * failed because the socket dropped, up to `attempts` times.
+   * @throws {ConnectionError} when the socket stays away; the read's own error otherwise
+   */
+  async read<T>(operation: () => Promise<T>, attempts = 3): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      await this.waitConnected();
+      try {
+        return await operation();
+      } catch (error) {
+        if (attempt >= attempts || !this.#lostSocket(error)) throw error;
+      }
+    }
+  }
+
+  #lostSocket(error: unknown): boolean {
+    const message = error instanceof Error ? error.message : String(error);
+    return !this.isConnected || /disconnected from|WebSocket is not connected/.test(message);
   }
 
   /** Calls `listener` on every drop of the socket; returns the function that stops it. */

@@ -55,6 +55,7 @@ type Watched = { state: 'included'; blockHash: string } | { state: 'disconnected
 // included later than that, which bounds the blocks searched for it after a drop.
 const MORTAL_PERIOD_BLOCKS = 64;
 const POLL_MS = 200;
+const ABSENT_GRACE_MS = 1_500;
 
 /**
  * Signs and submits extrinsics, one in flight per signer, each with an explicit nonce read from
@@ -108,10 +109,12 @@ export class Submitter {
   ): Promise<InclusionResult> {
     const api = this.#connection.api;
     const deadline = Date.now() + this.#inclusionTimeoutMs;
-    await this.#connection.waitConnected();
-    const startBlock = (await api.rpc.chain.getHeader()).number.toNumber();
-    const nonce = (await api.rpc.system.accountNextIndex(signer.address)).toNumber();
-    const signed = await call.signAsync(signer.pair, { nonce });
+    const connection = this.#connection;
+    const startBlock = (await connection.read(() => api.rpc.chain.getHeader())).number.toNumber();
+    const nonce = (
+      await connection.read(() => api.rpc.system.accountNextIndex(signer.address))
+    ).toNumber();
+    const signed = await connection.read(() => call.signAsync(signer.pair, { nonce }));
     const pending: Pending = { signer, nonce, txHash: signed.hash.toHex(), startBlock, label };
 
     let submissions = 0;
@@ -125,17 +128,19 @@ export class Submitter {
         } catch (error) {
           // The pool refuses a resend whose first copy made it in meanwhile (stale nonce).
           if (!(error instanceof TransactionRejectedError) || submissions === 1) throw error;
-          located = await this.#locate(pending);
+          located = await connection.read(() => this.#locate(pending));
           if (located.state !== 'included') throw error;
           watched = located;
         }
         if (watched.state === 'included') {
-          return this.#result(pending, watched.blockHash, submissions, rateLimit);
+          const blockHash = watched.blockHash;
+          return connection.read(() => this.#result(pending, blockHash, submissions, rateLimit));
         }
       } else if (located.state === 'pending') {
         await sleep(POLL_MS);
       } else {
-        return this.#result(pending, located.blockHash, submissions, rateLimit);
+        const blockHash = located.blockHash;
+        return connection.read(() => this.#result(pending, blockHash, submissions, rateLimit));
       }
       if (Date.now() > deadline) {
         throw new ConnectionError(
@@ -146,27 +151,41 @@ export class Submitter {
           },
         );
       }
-      await this.#connection.waitConnected();
-      located = await this.#locate(pending);
+      located = await connection.read(() => this.#locate(pending));
+      if (located.state === 'absent') {
+        // Between leaving the pool and its block's import an extrinsic is in neither (chopsticks
+        // shows this gap while it builds a block): look once more before sending it again.
+        await sleep(ABSENT_GRACE_MS);
+        located = await connection.read(() => this.#locate(pending));
+      }
     }
   }
 
-  /** Submits and follows the extrinsic until a block has it or the socket drops. */
+  /**
+   * Submits and follows the extrinsic until a block has it or the socket drops. Talks to the
+   * provider directly: @polkadot/api memoises subscriptions by their parameters, and would answer
+   * a resubmission of the same bytes with the subscription that died with the old socket.
+   */
   #sendAndWatch(
     signed: SubmittableExtrinsic<'promise'>,
     pending: Pending,
     deadline: number,
   ): Promise<Watched> {
-    const api = this.#connection.api;
+    const { api, provider } = this.#connection;
     return new Promise<Watched>((resolve, reject) => {
       let done = false;
-      let unsubscribe: (() => void) | undefined;
+      let subscriptionId: string | number | undefined;
       const finish = (outcome: Watched | Error) => {
         if (done) return;
         done = true;
         clearTimeout(timer);
         stopListening();
-        if (unsubscribe && this.#connection.isConnected) unsubscribe();
+        if (subscriptionId !== undefined && this.#connection.isConnected) {
+          // The node may have ended the subscription itself; a failed unwatch changes nothing.
+          provider
+            .unsubscribe('author_extrinsicUpdate', 'author_unwatchExtrinsic', subscriptionId)
+            .catch(() => undefined);
+        }
         if (outcome instanceof Error) reject(outcome);
         else resolve(outcome);
       };
@@ -184,27 +203,43 @@ export class Submitter {
         finish({ state: 'disconnected' });
         return;
       }
-      api.rpc.author
-        .submitAndWatchExtrinsic(signed, (status: ExtrinsicStatus) => {
-          if (status.isInBlock) finish({ state: 'included', blockHash: status.asInBlock.toHex() });
-          else if (status.isFinalized) {
-            finish({ state: 'included', blockHash: status.asFinalized.toHex() });
-          } else if (status.isInvalid || status.isDropped || status.isUsurped) {
-            finish(
-              new TransactionRejectedError(
-                'TX_REJECTED',
-                `${pending.label} was ${status.type.toLowerCase()} by the pool`,
-                {
-                  details: { call: pending.label, txHash: pending.txHash, nonce: pending.nonce },
-                },
-              ),
-            );
-          }
-        })
+      const onStatus = (error: Error | null, raw: unknown) => {
+        if (error) {
+          finish(rejected(pending, error.message));
+          return;
+        }
+        let status: ExtrinsicStatus;
+        try {
+          status = api.createType('ExtrinsicStatus', raw);
+        } catch {
+          // chopsticks reports an extrinsic that failed to apply with the validity error itself.
+          finish(rejected(pending, JSON.stringify(raw)));
+          return;
+        }
+        if (status.isInBlock) finish({ state: 'included', blockHash: status.asInBlock.toHex() });
+        else if (status.isFinalized)
+          finish({ state: 'included', blockHash: status.asFinalized.toHex() });
+        else if (status.isInvalid || status.isDropped || status.isUsurped) {
+          finish(
+            rejected(pending, `${status.type.toLowerCase()} by the pool (${JSON.stringify(raw)})`),
+          );
+        }
+      };
+      provider
+        .subscribe(
+          'author_extrinsicUpdate',
+          'author_submitAndWatchExtrinsic',
+          [signed.toHex()],
+          onStatus,
+        )
         .then(
-          (stop) => {
-            unsubscribe = stop;
-            if (done && this.#connection.isConnected) stop();
+          (id) => {
+            subscriptionId = id;
+            if (done && this.#connection.isConnected) {
+              provider
+                .unsubscribe('author_extrinsicUpdate', 'author_unwatchExtrinsic', id)
+                .catch(() => undefined);
+            }
           },
           (error: unknown) => {
             if (!this.#connection.isConnected) {
@@ -212,40 +247,7 @@ export class Submitter {
               return;
             }
             const rpc = error as { code?: number; message?: string };
-            const message = rpc.message ?? String(error);
-            const rejection = parsePoolRejection(message);
-            if (rejection.error && isRateLimitError(rejection.error)) {
-              const [section, name] = rejection.error.split('.') as [string, string];
-              finish(
-                new RateLimitedError(
-                  {
-                    name,
-                    section,
-                    docs: 'refused by the transaction pool',
-                    viaSudo: false,
-                    call: pending.label,
-                  },
-                  { allowedAtBlock: undefined, currentBlock: pending.startBlock, predicted: false },
-                ),
-              );
-              return;
-            }
-            finish(
-              new TransactionRejectedError(
-                'TX_REJECTED',
-                `${pending.label} was refused by the pool: ${rejection.error ?? rejection.reason} (${message})`,
-                {
-                  details: {
-                    call: pending.label,
-                    signer: pending.signer.address,
-                    nonce: pending.nonce,
-                    rpcCode: rpc.code,
-                    reason: rejection.reason,
-                    error: rejection.error,
-                  },
-                },
-              ),
-            );
+            finish(rejected(pending, rpc.message ?? String(error), rpc.code));
           },
         );
     });
@@ -325,6 +327,38 @@ export class Submitter {
       submissions,
     };
   }
+}
+
+/** The typed error for a pool refusal: a RateLimitedError for Subtensor's rate-limit codes. */
+function rejected(pending: Pending, message: string, rpcCode?: number): Error {
+  const rejection = parsePoolRejection(message);
+  if (rejection.error && isRateLimitError(rejection.error)) {
+    const [section, name] = rejection.error.split('.') as [string, string];
+    return new RateLimitedError(
+      {
+        name,
+        section,
+        docs: 'refused by the transaction pool',
+        viaSudo: false,
+        call: pending.label,
+      },
+      { allowedAtBlock: undefined, currentBlock: pending.startBlock, predicted: false },
+    );
+  }
+  return new TransactionRejectedError(
+    'TX_REJECTED',
+    `${pending.label} was refused by the pool: ${rejection.error ?? rejection.reason} (${message})`,
+    {
+      details: {
+        call: pending.label,
+        signer: pending.signer.address,
+        nonce: pending.nonce,
+        rpcCode,
+        reason: rejection.reason,
+        error: rejection.error,
+      },
+    },
+  );
 }
 
 function sleep(ms: number): Promise<void> {
