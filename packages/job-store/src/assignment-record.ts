@@ -72,6 +72,7 @@ export const MinerAssignmentRecordSchema = Type.Object(
   },
   { additionalProperties: false },
 );
+/** A miner's assignment as stored (see {@link MinerAssignmentRecordSchema}). */
 export type MinerAssignmentRecord = Static<typeof MinerAssignmentRecordSchema>;
 
 /** What a miner records when it accepts a validator's job. */
@@ -89,6 +90,7 @@ export const NewMinerAssignmentSchema = Type.Object(
   },
   { additionalProperties: false },
 );
+/** What {@link MinerAssignments.create} takes. */
 export type NewMinerAssignment = Static<typeof NewMinerAssignmentSchema>;
 
 /** A change to an assignment: any of its mutable fields. */
@@ -105,6 +107,7 @@ export const AssignmentUpdateSchema = Type.Object(
   },
   { additionalProperties: false, minProperties: 1 },
 );
+/** Fields {@link MinerAssignments.update} may change; at least one. */
 export type AssignmentUpdate = Static<typeof AssignmentUpdateSchema>;
 
 /** A new assignment record in state `received`. */

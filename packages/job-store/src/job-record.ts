@@ -53,6 +53,7 @@ export const JOB_ASSIGNMENT_STATES = [
   'failed',
   'dropped',
 ] as const;
+/** `assigned → running → finished | failed | dropped`. */
 export type JobAssignmentState = (typeof JOB_ASSIGNMENT_STATES)[number];
 
 const NEXT_ASSIGNMENT_STATES: Readonly<Record<JobAssignmentState, readonly JobAssignmentState[]>> =
@@ -162,11 +163,17 @@ export const ValidatorJobRecordSchema = Type.Object(
   },
   { additionalProperties: false },
 );
+/** A validator job as stored, without its version (see {@link ValidatorJobRecordSchema}). */
 export type ValidatorJobRecord = Static<typeof ValidatorJobRecordSchema>;
+/** One miner's assignment in a validator job: uid, hotkey, seed, state, last progress. */
 export type JobAssignment = Static<typeof AssignmentSchema>;
+/** The best verified result of a job: who, which energy (kJ/mol) at which step, when. */
 export type VerifiedResult = Static<typeof VerifiedResultSchema>;
+/** One accepted, verified energy in a job's history. */
 export type VerifiedEnergy = Static<typeof EnergyEntrySchema>;
+/** The outcome of verifying one miner's result, accepted or rejected with a reason. */
 export type Verdict = Static<typeof VerdictSchema>;
+/** A commitment a miner published for a job, with the step and time it was seen. */
 export type CommitmentSeen = Static<typeof CommitmentSeenSchema>;
 
 /** What a validator knows when it creates a job. */
@@ -180,6 +187,7 @@ export const NewValidatorJobSchema = Type.Object(
   },
   { additionalProperties: false },
 );
+/** What {@link JobTable.create} takes; `priority` defaults to 5 for organic jobs, else 0. */
 export type NewValidatorJob = Static<typeof NewValidatorJobSchema>;
 
 const MinerRef = { uid: UidSchema, hotkey: HotkeySchema };

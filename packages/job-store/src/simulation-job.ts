@@ -21,6 +21,7 @@ export const SimulationResourceSchema = Type.Union([
     { additionalProperties: false },
   ),
 ]);
+/** Where a simulation should run: `cpu`, a given GPU, or any GPU. */
 export type SimulationResource = Static<typeof SimulationResourceSchema>;
 
 /** What the miner enqueues for one assignment. */
@@ -38,6 +39,7 @@ export const SimulationJobInputSchema = Type.Object(
   },
   { additionalProperties: false },
 );
+/** What {@link SimulationQueues.enqueue} takes. */
 export type SimulationJobInput = Static<typeof SimulationJobInputSchema>;
 
 /** The payload a worker's processor receives. */
@@ -61,6 +63,7 @@ export const SimulationJobDataSchema = Type.Object(
   },
   { additionalProperties: false },
 );
+/** What a processor receives: the input with its id, resolved resource and enqueue time. */
 export type SimulationJobData = Static<typeof SimulationJobDataSchema>;
 
 /** What a processor reports while it runs (kept on the BullMQ job, readable by anyone). */
@@ -73,13 +76,17 @@ export const SimulationProgressSchema = Type.Object(
   },
   { additionalProperties: false },
 );
+/** A processor's progress: stage and step (of `totalSteps`, when known). */
 export type SimulationProgress = Static<typeof SimulationProgressSchema>;
 
+/** Validates enqueued simulations. */
 export const simulationInputCodec = new RecordCodec('simulation job', SimulationJobInputSchema);
+/** Validates payloads read back from the queue. */
 export const simulationDataCodec = new RecordCodec(
   'simulation job payload',
   SimulationJobDataSchema,
 );
+/** Validates reported progress. */
 export const simulationProgressCodec = new RecordCodec(
   'simulation progress',
   SimulationProgressSchema,

@@ -2,9 +2,11 @@ import type { JobStore } from './connection.js';
 import { InvalidOptionsError } from './errors.js';
 
 /**
- * The miner's compute: CPU slots, and each GPU with how many simulations it may run at once.
- * Every process of one miner (the one that enqueues and all workers, on any machine) must be
- * given the same resources: the limits are stored in Redis and apply across all of them.
+ * Compute resources: CPU slots, and GPUs by id with how many simulations each runs at once. Given
+ * to {@link openSimulationQueues}, these are the miner's global limits, stored in Redis and applied
+ * across all worker processes and machines; given to a worker, they are what that process serves
+ * and its local concurrency. GPU ids name physical GPUs across the miner's machines (e.g.
+ * `a-0`, `b-0`), so that each GPU's queue is served only by workers on its machine.
  */
 export interface SimulationResources {
   cpu?: { readonly concurrency: number };

@@ -53,7 +53,11 @@ export type SimulationWorkerEvent =
 
 /** Options of {@link startSimulationWorker}. */
 export interface SimulationWorkerOptions<R> {
-  /** Must be the same as the queues' (the limits are global); this process serves all of them. */
+  /**
+   * The queues this process serves and how many simulations it runs from each at once (its local
+   * concurrency, e.g. the cores or GPU slots of this machine). The queues' own limits, set by
+   * {@link openSimulationQueues}, cap all processes together.
+   */
   resources: SimulationResources;
   processor: SimulationProcessor<R>;
   /**
@@ -114,7 +118,6 @@ export class SimulationWorker<R> {
   private constructor(
     private readonly store: JobStore,
     private readonly workers: ReadonlyMap<string, Worker<SimulationJobData, R>>,
-    private readonly queues: readonly Queue[],
   ) {}
 
   /** Use {@link startSimulationWorker}. */
@@ -142,21 +145,28 @@ export class SimulationWorker<R> {
     const name = options.name ?? `${hostname()}:${process.pid}`;
     const emit = options.onEvent ?? (() => {});
 
-    // The limits live in Redis; setting them here too keeps a worker-only process consistent.
-    const queues = specs.map((spec) => {
-      const queue = new Queue(spec.queueName, { connection, prefix });
-      queue.on('error', (error) => store.reportConnectionError(error));
-      return queue;
-    });
-    for (const [i, queue] of queues.entries()) {
-      const spec = specs[i] as ResourceQueue;
-      await store.run(`set the concurrency of ${spec.queueName}`, () =>
-        queue.setGlobalConcurrency(spec.concurrency),
-      );
+    // The global limits are the queues' (openSimulationQueues stores them); a queue without one
+    // would let every worker process run its full local concurrency on the same GPU.
+    for (const spec of specs) {
+      const probe = new Queue(spec.queueName, { connection, prefix });
+      probe.on('error', (error) => store.reportConnectionError(error));
+      try {
+        const limit = await store.run(`read the limit of ${spec.queueName}`, () =>
+          probe.getGlobalConcurrency(),
+        );
+        if (limit === null) {
+          throw new InvalidOptionsError(
+            `${spec.queueName} has no limit yet: open the simulation queues (openSimulationQueues) before starting workers`,
+            { field: 'resources', queue: spec.queueName },
+          );
+        }
+      } finally {
+        await probe.close();
+      }
     }
 
     const workers = new Map<string, Worker<SimulationJobData, R>>();
-    const self = new SimulationWorker<R>(store, workers, queues);
+    const self = new SimulationWorker<R>(store, workers);
     for (const spec of specs) {
       const worker: Worker<SimulationJobData, R> = new Worker<SimulationJobData, R>(
         spec.queueName,
@@ -301,7 +311,6 @@ export class SimulationWorker<R> {
       for (const worker of this.workers.values()) worker.cancelAllJobs(SHUTDOWN);
     }
     await Promise.all([...this.workers.values()].map((w) => w.close()));
-    await Promise.all(this.queues.map((q) => q.close()));
     if (this.subscriber !== undefined) {
       const subscriber = this.subscriber;
       await subscriber.quit().catch(() => subscriber.disconnect());

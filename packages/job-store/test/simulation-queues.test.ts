@@ -119,6 +119,17 @@ describe('simulation queues', () => {
     await expect(queues.enqueue(job('c1'))).rejects.toBeInstanceOf(InvalidInputError);
   });
 
+  it('refuses to start a worker for a queue whose limit was never set', async () => {
+    const store = await connectTestStore(server, freshPrefix('no-limit'));
+    cleanups.push(() => store.close());
+    await expect(
+      startSimulationWorker(store, {
+        resources: { gpus: [{ id: '0', concurrency: 1 }] },
+        processor: async () => 'x',
+      }),
+    ).rejects.toThrow(/open the simulation queues/);
+  });
+
   it('refuses a work dir outside an absolute, normalised path', async () => {
     const { queues } = await setUp({ cpu: { concurrency: 1 } }, 'bad-dir');
     await expect(queues.enqueue({ ...job('bad'), workDir: '../../etc' })).rejects.toBeInstanceOf(

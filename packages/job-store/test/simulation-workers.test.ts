@@ -169,11 +169,12 @@ describe('simulation workers in separate processes', () => {
   }, 60_000);
 
   it('splits jobs between two worker processes, each job run by exactly one', async () => {
-    const resources = { cpu: { concurrency: 4 } };
-    const { store, queues } = await setUp(resources, 'split');
+    // The miner has 4 CPU slots in all; each process (machine) runs 2 of them.
+    const { store, queues } = await setUp({ cpu: { concurrency: 4 } }, 'split');
+    const local = { cpu: { concurrency: 2 } };
     const workers = [
-      startWorker(store, resources, 'probe', 1, 150),
-      startWorker(store, resources, 'probe', 1, 150),
+      startWorker(store, local, 'probe', 1, 150),
+      startWorker(store, local, 'probe', 1, 150),
     ];
     await Promise.all(workers.map((w) => w.ready));
     const ids = await enqueueMany(queues, 24, { kind: 'cpu' });
