@@ -3,14 +3,14 @@ import { selectNewBest } from './best-selection.js';
 
 const absolute = { kind: 'absolute', epsilonKjMol: 10 } as const;
 const relative = { kind: 'relative', fraction: 0.01 } as const;
-const ranks = (n: number) => Array.from({ length: n }, (_, i) => i);
+const byIndex = (i: number, j: number) => i - j;
 
 describe("selectNewBest with 'first-recorded' (reference)", () => {
   const pick = (energies: number[], best: number | null) =>
     selectNewBest(
       energies,
       energies.map(() => 0),
-      ranks(energies.length),
+      byIndex,
       best,
       absolute,
       0,
@@ -37,8 +37,17 @@ describe("selectNewBest with 'earliest-commitment'", () => {
     commits: number[],
     best: number | null,
     threshold: typeof absolute | typeof relative = absolute,
-    tieRanks = ranks(energies.length),
-  ) => selectNewBest(energies, commits, tieRanks, best, threshold, 0, 'earliest-commitment');
+    tieRanks?: number[],
+  ) =>
+    selectNewBest(
+      energies,
+      commits,
+      tieRanks === undefined ? byIndex : (i, j) => tieRanks[i]! - tieRanks[j]!,
+      best,
+      threshold,
+      0,
+      'earliest-commitment',
+    );
 
   it('gives the title to the earliest commitment among energies within epsilon of the lowest', () => {
     // -125 (committed at 9) is lowest; -118 (at 5) is within 10 of it, -112 (at 1) is not.

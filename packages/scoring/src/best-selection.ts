@@ -18,14 +18,14 @@ export type TieBreak = 'first-recorded' | 'earliest-commitment';
 /**
  * The index of the verified result (parallel arrays in recording order) that takes a job's best
  * this round, or -1 when nothing improves on `bestEnergyKjMol` (null: no best yet, anything wins).
- * `tieRanks` orders results with equal commitment times (lower wins; distinct values); `atomCount`
- * sizes the margin of `size` thresholds. Inputs are trusted: the score book checks them where they
- * enter.
+ * `tieOrder(i, j)` orders two results with the same commitment time (negative: `i` wins); it is
+ * only called for such ties and must be a strict order. `atomCount` sizes the margin of `size`
+ * thresholds. Inputs are trusted: the score book checks them where they enter.
  */
 export function selectNewBest(
-  energiesKjMol: readonly number[],
-  committedAtMs: readonly number[],
-  tieRanks: readonly number[],
+  energiesKjMol: ArrayLike<number>,
+  committedAtMs: ArrayLike<number>,
+  tieOrder: (i: number, j: number) => number,
   bestEnergyKjMol: number | null,
   threshold: ImprovementThreshold,
   atomCount: number,
@@ -60,7 +60,7 @@ export function selectNewBest(
     if (
       winner < 0 ||
       committedAtMs[i]! < committedAtMs[winner]! ||
-      (committedAtMs[i] === committedAtMs[winner] && tieRanks[i]! < tieRanks[winner]!)
+      (committedAtMs[i] === committedAtMs[winner] && tieOrder(i, winner) < 0)
     ) {
       winner = i;
     }

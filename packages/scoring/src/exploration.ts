@@ -59,9 +59,13 @@ export function explorationBonuses(input: ExplorationInput): number[] {
   if (eligible.length === 0) return bonuses;
   const byPriority = (x: ExplorationEntry, y: ExplorationEntry): number =>
     x.energyKjMol !== y.energyKjMol
-      ? x.energyKjMol - y.energyKjMol
+      ? x.energyKjMol < y.energyKjMol
+        ? -1
+        : 1
       : x.committedAtMs !== y.committedAtMs
-        ? x.committedAtMs - y.committedAtMs
+        ? x.committedAtMs < y.committedAtMs
+          ? -1
+          : 1
         : x.tieRank === y.tieRank
           ? 0
           : x.tieRank < y.tieRank

@@ -120,7 +120,17 @@ function rmsdWithRotation(a: Float64Array, b: Float64Array, r: Float64Array): nu
   return Math.sqrt(sum / (a.length / 3));
 }
 
-/** The proper rotation (row-major) that best maps centred `a` onto centred `b` (Horn 1987). */
+// Work buffers of the rotation search, reused by every call: the exploration bonus computes many
+// RMSDs per round, and these small arrays would otherwise be most of its allocations. Nothing
+// here is re-entrant, so sharing them is safe.
+const hornMatrix = new Float64Array(16);
+const eigenvectors = new Float64Array(16);
+const rotationBuffer = new Float64Array(9);
+
+/**
+ * The proper rotation (row-major) that best maps centred `a` onto centred `b` (Horn 1987). The
+ * result is a shared buffer, valid until the next call.
+ */
 function optimalRotation(a: Float64Array, b: Float64Array): Float64Array {
   let sxx = 0;
   let sxy = 0;
@@ -149,34 +159,60 @@ function optimalRotation(a: Float64Array, b: Float64Array): Float64Array {
     szz += az * bz;
   }
   // Horn's symmetric matrix; its top eigenvector is the unit quaternion of the best rotation.
-  // biome-ignore format: a 4x4 matrix reads best in rows
-  const m = new Float64Array([
-    sxx + syy + szz, syz - szy, szx - sxz, sxy - syx,
-    syz - szy, sxx - syy - szz, sxy + syx, szx + sxz,
-    szx - sxz, sxy + syx, -sxx + syy - szz, syz + szy,
-    sxy - syx, szx + sxz, syz + szy, -sxx - syy + szz,
-  ]);
-  const [w, x, y, z] = topEigenvector4(m);
-  // biome-ignore format: a 3x3 matrix reads best in rows
-  return new Float64Array([
-    w * w + x * x - y * y - z * z, 2 * (x * y - w * z), 2 * (x * z + w * y),
-    2 * (x * y + w * z), w * w - x * x + y * y - z * z, 2 * (y * z - w * x),
-    2 * (x * z - w * y), 2 * (y * z + w * x), w * w - x * x - y * y + z * z,
-  ]);
+  const m = hornMatrix;
+  m[0] = sxx + syy + szz;
+  m[1] = syz - szy;
+  m[2] = szx - sxz;
+  m[3] = sxy - syx;
+  m[5] = sxx - syy - szz;
+  m[6] = sxy + syx;
+  m[7] = szx + sxz;
+  m[10] = -sxx + syy - szz;
+  m[11] = syz + szy;
+  m[15] = -sxx - syy + szz;
+  // Symmetric: mirror the upper triangle.
+  m[4] = m[1]!;
+  m[8] = m[2]!;
+  m[12] = m[3]!;
+  m[9] = m[6]!;
+  m[13] = m[7]!;
+  m[14] = m[11]!;
+  const best = topEigenvector4(m);
+  const v = eigenvectors;
+  const q0 = v[best]!;
+  const q1 = v[4 + best]!;
+  const q2 = v[8 + best]!;
+  const q3 = v[12 + best]!;
+  const norm = Math.sqrt(q0 * q0 + q1 * q1 + q2 * q2 + q3 * q3);
+  const w = q0 / norm;
+  const x = q1 / norm;
+  const y = q2 / norm;
+  const z = q3 / norm;
+  const r = rotationBuffer;
+  r[0] = w * w + x * x - y * y - z * z;
+  r[1] = 2 * (x * y - w * z);
+  r[2] = 2 * (x * z + w * y);
+  r[3] = 2 * (x * y + w * z);
+  r[4] = w * w - x * x + y * y - z * z;
+  r[5] = 2 * (y * z - w * x);
+  r[6] = 2 * (x * z - w * y);
+  r[7] = 2 * (y * z + w * x);
+  r[8] = w * w - x * x - y * y + z * z;
+  return r;
 }
 
 /**
- * Eigenvector of the largest eigenvalue of a symmetric 4x4 matrix (row-major, overwritten), by
- * cyclic Jacobi rotations: unconditionally stable and exact enough for a matrix this small.
+ * Diagonalises a symmetric 4x4 matrix (row-major, overwritten) by cyclic Jacobi rotations,
+ * unconditionally stable and exact enough for a matrix this small, leaving the eigenvectors in
+ * the columns of {@link eigenvectors}; returns the column of the largest eigenvalue.
  */
-function topEigenvector4(m: Float64Array): [number, number, number, number] {
-  // biome-ignore format: the identity reads best in rows
-  const v = new Float64Array([
-    1, 0, 0, 0,
-    0, 1, 0, 0,
-    0, 0, 1, 0,
-    0, 0, 0, 1,
-  ]);
+function topEigenvector4(m: Float64Array): number {
+  const v = eigenvectors;
+  v.fill(0);
+  v[0] = 1;
+  v[5] = 1;
+  v[10] = 1;
+  v[15] = 1;
   for (let sweep = 0; sweep < 64; sweep++) {
     let off = 0;
     let diag = 0;
@@ -222,10 +258,5 @@ function topEigenvector4(m: Float64Array): [number, number, number, number] {
   }
   let best = 0;
   for (let i = 1; i < 4; i++) if (m[i * 5]! > m[best * 5]!) best = i;
-  const q0 = v[best]!;
-  const q1 = v[4 + best]!;
-  const q2 = v[8 + best]!;
-  const q3 = v[12 + best]!;
-  const norm = Math.hypot(q0, q1, q2, q3);
-  return [q0 / norm, q1 / norm, q2 / norm, q3 / norm];
+  return best;
 }

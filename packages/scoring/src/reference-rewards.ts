@@ -74,7 +74,12 @@ export function referenceRoundRewards(input: ReferenceRoundInput): number[] | nu
   }
   if (remaining.length > 1) {
     // Array.prototype.sort is stable: equal energies keep query order, as Python's sorted().
-    remaining.sort((x, y) => energiesKjMol[x]! - energiesKjMol[y]!);
+    remaining.sort((x, y) => {
+      // Compare rather than subtract: a difference of two doubles is a heap allocation here.
+      const a = energiesKjMol[x]!;
+      const b = energiesKjMol[y]!;
+      return a < b ? -1 : a > b ? 1 : 0;
+    });
     const parts = divideDecreasing(1 - topReward, remaining.length);
     for (let k = 0; k < remaining.length; k++) rewards[remaining[k]!] = parts[k]!;
   } else if (remaining.length === 1) {

@@ -36,6 +36,15 @@ function round(
   return book.closeRound(jobId, nowMs);
 }
 
+/** The non-zero rewards of a round, by uid. */
+function paid(o: { uids: readonly number[]; rewards: readonly number[] }): Record<number, number> {
+  const out: Record<number, number> = {};
+  o.uids.forEach((uid, i) => {
+    if (o.rewards[i] !== 0) out[uid] = o.rewards[i]!;
+  });
+  return out;
+}
+
 /** Three-atom structure with its second arm `arm` nm long (for exploration tests). */
 function shape(arm: number): number[] {
   return [1, 0, 0, 0, 0, 0, 0, arm, 0];
@@ -176,9 +185,12 @@ describe('ScoreBook with the fold preset', () => {
     const book = ScoreBook.create(epochless);
     book.openJob({ jobId: 'j', createdAtMs: 0, atomCount: 304 });
     const first = round(book, 'j', 1, [-1_000, -900]);
-    expect(first.uids).toEqual([0]);
-    expect(first.rewards).toEqual([1]);
-    expect(round(book, 'j', 2, [undefined, -905]).rewards).toEqual([1]);
+    expect(first.uids).toEqual([0, 1]);
+    expect(first.rewards).toEqual([1, 0]);
+    // The holder did not answer: it is still paid, listed after those who took part.
+    const second = round(book, 'j', 2, [undefined, -905]);
+    expect(second.uids).toEqual([1, 0]);
+    expect(second.rewards).toEqual([0, 1]);
   });
 
   it('lets an earlier commitment within the margin keep the title', () => {
@@ -204,7 +216,7 @@ describe('ScoreBook with the fold preset', () => {
         });
       }
       const o = book.closeRound(jobId, 10);
-      expect(o.rewards).toEqual([1]);
+      expect(Object.values(paid(o))).toEqual([1]);
       return o.holder;
     };
     const winners = ['j1', 'j2', 'j3', 'j4', 'j5', 'j6'].map((jobId) => winnerOf(jobId, [0, 1, 2]));
@@ -241,7 +253,7 @@ describe('ScoreBook with the fold preset', () => {
     round(book, 'j', 1, [-1_000, -900]);
     const failed = round(book, 'j', 2, [null, -905]);
     expect(failed.holder).toBeNull();
-    expect(failed.rewards).toEqual([]);
+    expect(paid(failed)).toEqual({});
     expect(failed.bestEnergyKjMol).toBe(-1_000);
     const later = round(book, 'j', 3, [-5_000, -1_020]);
     expect(later.holder).toBe(1);
@@ -298,8 +310,7 @@ describe('ScoreBook with the fold preset', () => {
     put(3, -991, 1.01); // close to the start: nothing
     put(4, -900, 8); // outside the 2% window: nothing
     const o = book.closeRound('j', 1);
-    expect(o.uids).toEqual([0, 1]);
-    expect(o.rewards).toEqual([1.1, 0.1]);
+    expect(paid(o)).toEqual({ 0: 1.1, 1: 0.1 });
   });
 
   it('measures exploration from the rebased structure after a rebase', () => {
@@ -327,8 +338,7 @@ describe('ScoreBook with the fold preset', () => {
     });
     // uid 1 continued from the rebased structure and did not move: no bonus; the holder keeps 1.
     const o = book.closeRound('j', 30);
-    expect(o.uids).toEqual([0]);
-    expect(o.rewards).toEqual([1]);
+    expect(paid(o)).toEqual({ 0: 1 });
   });
 
   it('refuses to rebase a job without a best', () => {

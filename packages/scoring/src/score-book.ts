@@ -159,7 +159,8 @@ interface Job {
   roundEnergies: number[];
   roundCommits: number[];
   roundCa: (Float64Array | null)[];
-  slotByUid: Map<number, number>;
+  /** Bit per uid present in the open round (grows with the largest uid seen). */
+  roundBits: Uint32Array;
 }
 
 const FAILURE = Number.NaN;
@@ -181,6 +182,11 @@ export class ScoreBook {
   private pending = new Float64Array(0);
   private epochRounds = 0;
   private readonly jobs = new Map<string, Job>();
+  // Scratch arrays reused by every closeRound (nothing keeps a reference to them).
+  private scratchSlots = new Int32Array(0);
+  private scratchEnergies = new Float64Array(0);
+  private scratchCommits = new Float64Array(0);
+  private scratchRewards = new Float64Array(0);
 
   private constructor(params: ScoringParams) {
     this.params = params;
@@ -276,7 +282,7 @@ export class ScoreBook {
       roundEnergies: [],
       roundCommits: [],
       roundCa: [],
-      slotByUid: new Map(),
+      roundBits: new Uint32Array(8),
     });
   }
 
@@ -348,35 +354,43 @@ export class ScoreBook {
     const job = this.job(jobId);
     this.advanceClock(job, nowMs, 'nowMs');
     const p = this.params;
-    const n = job.roundUids.length;
+    const uids = job.roundUids;
+    const n = uids.length;
 
     if (p.penalty.forfeitJob) {
       for (let i = 0; i < n; i++) {
         if (!Number.isNaN(job.roundEnergies[i]!)) continue;
-        const uid = job.roundUids[i]!;
-        job.barred.add(uid);
-        if (job.best !== null && job.best.holder === uid) job.best = { ...job.best, holder: null };
+        job.barred.add(uids[i]!);
+        if (job.best !== null && job.best.holder === uids[i])
+          job.best = { ...job.best, holder: null };
       }
     }
 
-    // Contenders: verified results of uids that have not forfeited the job.
-    const slots: number[] = [];
-    const energies: number[] = [];
-    const commits: number[] = [];
+    // Contenders: verified results of uids that have not forfeited the job, in scratch buffers
+    // reused by every round (nothing keeps a reference to them).
+    this.reserveScratch(n);
+    const slots = this.scratchSlots;
+    const allEnergies = this.scratchEnergies;
+    const allCommits = this.scratchCommits;
+    let count = 0;
     for (let i = 0; i < n; i++) {
       const energy = job.roundEnergies[i]!;
-      if (Number.isNaN(energy) || job.barred.has(job.roundUids[i]!)) continue;
-      slots.push(i);
-      energies.push(energy);
-      commits.push(job.roundCommits[i]!);
+      if (Number.isNaN(energy) || (job.barred.size > 0 && job.barred.has(uids[i]!))) continue;
+      slots[count] = i;
+      allEnergies[count] = energy;
+      allCommits[count] = job.roundCommits[i]!;
+      count++;
     }
-    const ranks = this.tieRanks(job, slots);
+    const energies = allEnergies.subarray(0, count);
+    const commits = allCommits.subarray(0, count);
+    const tieOrder = (x: number, y: number): number =>
+      this.compareTie(job.id, uids[slots[x]!]!, uids[slots[y]!]!);
 
     const before = job.best;
     const winner = selectNewBest(
       energies,
       commits,
-      ranks,
+      tieOrder,
       before === null ? null : before.energy,
       p.threshold,
       job.atomCount,
@@ -388,103 +402,128 @@ export class ScoreBook {
         energy: energies[winner]!,
         committedAtMs: commits[winner]!,
         ca: job.roundCa[slots[winner]!]!,
-        holder: job.roundUids[slots[winner]!]!,
+        holder: uids[slots[winner]!]!,
       };
       job.lastImprovementAtMs = nowMs;
     } else if (p.tieBreak === 'earliest-commitment' && before !== null && before.holder !== null) {
       // A holder's own lower result lowers the record it defends without changing hands: else a
       // miner that took the title early would defend a worse record than one that took it late,
       // and a lower energy could earn less.
-      const slot = job.slotByUid.get(before.holder);
-      const k = slot === undefined ? -1 : slots.indexOf(slot);
+      const slot = uids.indexOf(before.holder);
+      const k = slot < 0 ? -1 : slots.subarray(0, count).indexOf(slot);
       if (k >= 0 && energies[k]! < before.energy) {
         job.best = {
           energy: energies[k]!,
           committedAtMs: commits[k]!,
-          ca: job.roundCa[slot!]!,
+          ca: job.roundCa[slot]!,
           holder: before.holder,
         };
       }
     }
 
-    const rewards = new Map<number, number>();
-    const pay = (uid: number, amount: number): void => {
-      rewards.set(uid, (rewards.get(uid) ?? 0) + amount);
-    };
+    // Rewards by round slot, plus the holder when it did not take part.
+    const rewards = this.scratchRewards;
+    rewards.fill(0, 0, n);
+    let absentHolder: number | null = null;
+    let absentReward = 0;
     let scoresSkipped = false;
     const best = job.best;
 
     if (p.rewards.kind === 'reference') {
       // The reference drops a best hotkey that did not answer from the job for good.
-      if (best !== null && best.holder !== null && !job.slotByUid.has(best.holder)) {
+      const holderSlot = best === null || best.holder === null ? -1 : uids.indexOf(best.holder);
+      if (best !== null && best.holder !== null && holderSlot < 0)
         job.best = { ...best, holder: null };
+      const energiesKjMol = new Array<number | null>(n);
+      for (let i = 0; i < n; i++) {
+        const e = job.roundEnergies[i]!;
+        energiesKjMol[i] = Number.isNaN(e) || job.barred.has(uids[i]!) ? null : e;
       }
-      const holder = job.best === null ? null : job.best.holder;
       const roundRewards = referenceRoundRewards({
-        energiesKjMol: job.roundEnergies.map((e, i) =>
-          Number.isNaN(e) || job.barred.has(job.roundUids[i]!) ? null : e,
-        ),
-        holderIndex: holder === null ? null : job.slotByUid.get(holder)!,
+        energiesKjMol,
+        holderIndex: holderSlot < 0 ? null : holderSlot,
         bestEnergyKjMol: job.best === null ? null : job.best.energy,
         topReward: p.rewards.topReward,
       });
       if (roundRewards === null) scoresSkipped = true;
-      else for (let i = 0; i < n; i++) pay(job.roundUids[i]!, roundRewards[i]!);
+      else for (let i = 0; i < n; i++) rewards[i] = roundRewards[i]!;
     } else if (best !== null && best.holder !== null) {
-      pay(best.holder, p.rewards.winnerReward);
+      const holderSlot = uids.indexOf(best.holder);
+      if (holderSlot >= 0) rewards[holderSlot] = rewards[holderSlot]! + p.rewards.winnerReward;
+      else {
+        absentHolder = best.holder;
+        absentReward = p.rewards.winnerReward;
+      }
     }
 
     const ex = p.exploration;
-    if (ex !== null && !scoresSkipped && job.best !== null && slots.length > 0) {
-      const candidates: ExplorationEntry[] = slots.map((s, k) => ({
-        energyKjMol: job.roundEnergies[s]!,
-        committedAtMs: job.roundCommits[s]!,
-        tieRank: ranks[k]!,
-        centeredCa: job.roundCa[s]!,
-      }));
-      const bestEnergy = job.best.energy;
-      const bonuses = explorationBonuses({
-        candidates,
-        references:
-          before === null
-            ? []
-            : [
-                {
-                  energyKjMol: before.energy,
-                  committedAtMs: before.committedAtMs,
-                  tieRank: Number.POSITIVE_INFINITY,
-                  centeredCa: before.ca,
-                },
-              ],
-        startCa: job.startCa,
-        maxEnergyKjMol: bestEnergy + marginKjMol(ex.energyWindow, job.atomCount, bestEnergy),
-        minRmsdNm: ex.minRmsdNm,
-        bonus: ex.bonus,
-        maxConformations: ex.maxConformations,
-      });
-      for (let k = 0; k < slots.length; k++) {
-        if (bonuses[k]! > 0) pay(job.roundUids[slots[k]!]!, bonuses[k]!);
+    if (ex !== null && !scoresSkipped && job.best !== null) {
+      const withCoordinates: number[] = [];
+      for (let k = 0; k < count; k++) {
+        if (job.roundCa[slots[k]!] !== null) withCoordinates.push(slots[k]!);
+      }
+      if (withCoordinates.length > 0) {
+        const ranks = this.tieRanks(
+          job.id,
+          withCoordinates.map((slot) => uids[slot]!),
+        );
+        const candidates: ExplorationEntry[] = withCoordinates.map((slot, k) => ({
+          energyKjMol: job.roundEnergies[slot]!,
+          committedAtMs: job.roundCommits[slot]!,
+          tieRank: ranks[k]!,
+          centeredCa: job.roundCa[slot]!,
+        }));
+        const bestEnergy = job.best.energy;
+        const bonuses = explorationBonuses({
+          candidates,
+          references:
+            before === null
+              ? []
+              : [
+                  {
+                    energyKjMol: before.energy,
+                    committedAtMs: before.committedAtMs,
+                    tieRank: Number.POSITIVE_INFINITY,
+                    centeredCa: before.ca,
+                  },
+                ],
+          startCa: job.startCa,
+          maxEnergyKjMol: bestEnergy + marginKjMol(ex.energyWindow, job.atomCount, bestEnergy),
+          minRmsdNm: ex.minRmsdNm,
+          bonus: ex.bonus,
+          maxConformations: ex.maxConformations,
+        });
+        for (let k = 0; k < withCoordinates.length; k++) {
+          const slot = withCoordinates[k]!;
+          rewards[slot] = rewards[slot]! + bonuses[k]!;
+        }
       }
     }
 
     if (p.penalty.scorePenalty > 0 && !scoresSkipped) {
       for (let i = 0; i < n; i++) {
-        if (Number.isNaN(job.roundEnergies[i]!)) pay(job.roundUids[i]!, -p.penalty.scorePenalty);
+        if (Number.isNaN(job.roundEnergies[i]!)) rewards[i] = rewards[i]! - p.penalty.scorePenalty;
       }
     }
 
     if (p.ema.mode === 'participation') {
       if (!scoresSkipped) {
         for (let i = 0; i < n; i++) {
-          const uid = job.roundUids[i]!;
-          if (!rewards.has(uid)) rewards.set(uid, 0);
+          const uid = uids[i]!;
+          this.scoreByUid[uid] = Math.max(0, emaStep(this.scoreByUid[uid]!, rewards[i]!, p.ema));
         }
-        for (const [uid, reward] of rewards) {
-          this.scoreByUid[uid] = Math.max(0, emaStep(this.scoreByUid[uid]!, reward, p.ema));
+        if (absentHolder !== null) {
+          const s = this.scoreByUid[absentHolder]!;
+          this.scoreByUid[absentHolder] = Math.max(0, emaStep(s, absentReward, p.ema));
         }
       }
     } else {
-      for (const [uid, reward] of rewards) this.pending[uid] = this.pending[uid]! + reward;
+      for (let i = 0; i < n; i++) {
+        if (rewards[i] !== 0) this.pending[uids[i]!] = this.pending[uids[i]!]! + rewards[i]!;
+      }
+      if (absentHolder !== null) {
+        this.pending[absentHolder] = this.pending[absentHolder]! + absentReward;
+      }
       this.epochRounds++;
     }
 
@@ -502,17 +541,23 @@ export class ScoreBook {
         p.earlyStop,
       );
     }
+    const outcomeUids = uids.slice();
+    const outcomeRewards = new Array<number>(n);
+    for (let i = 0; i < n; i++) outcomeRewards[i] = rewards[i]!;
+    if (absentHolder !== null) {
+      outcomeUids.push(absentHolder);
+      outcomeRewards.push(absentReward);
+    }
     clearRound(job);
     if (ended !== null) this.jobs.delete(job.id);
 
-    const paid = [...rewards.keys()].sort((a, b) => a - b);
     return {
       jobId: job.id,
       improved,
       bestEnergyKjMol: job.best === null ? null : job.best.energy,
       holder: job.best === null ? null : job.best.holder,
-      uids: paid,
-      rewards: paid.map((uid) => rewards.get(uid)!),
+      uids: outcomeUids,
+      rewards: outcomeRewards,
       scoresSkipped,
       ended,
     };
@@ -695,25 +740,35 @@ export class ScoreBook {
   }
 
   /**
-   * Distinct ranks for the contenders (by slot) that order results of equal commitment time: by
-   * an FNV-1a hash of job id and hotkey, then by hotkey. Hashing with the job id spreads the
-   * advantage over hotkeys instead of favouring one hotkey in every job.
+   * Orders two uids whose results have the same commitment time: by an FNV-1a hash of job id and
+   * hotkey, then by hotkey. Hashing with the job id spreads the advantage over hotkeys instead of
+   * favouring one hotkey in every job; a copy under a second hotkey draws no share of a title.
    */
-  private tieRanks(job: Job, slots: readonly number[]): number[] {
-    const keys = slots.map((slot) => {
-      const hotkey = this.hotkeys[job.roundUids[slot]!]!;
-      return { hash: fnv1a(`${job.id}\u0000${hotkey}`), hotkey };
-    });
-    const order = keys.map((_, k) => k);
-    order.sort((x, y) => {
-      const a = keys[x]!;
-      const b = keys[y]!;
-      if (a.hash !== b.hash) return a.hash - b.hash;
-      return a.hotkey < b.hotkey ? -1 : a.hotkey > b.hotkey ? 1 : 0;
-    });
-    const ranks = new Array<number>(slots.length);
+  private compareTie(jobId: string, uidA: number, uidB: number): number {
+    const a = this.hotkeys[uidA]!;
+    const b = this.hotkeys[uidB]!;
+    const ha = fnv1a(jobId, a);
+    const hb = fnv1a(jobId, b);
+    if (ha !== hb) return ha - hb;
+    return a < b ? -1 : a > b ? 1 : 0;
+  }
+
+  /** Distinct ranks (0..n-1) of `uids` in {@link ScoreBook.compareTie} order. */
+  private tieRanks(jobId: string, uids: readonly number[]): number[] {
+    const order = uids.map((_, k) => k);
+    order.sort((x, y) => this.compareTie(jobId, uids[x]!, uids[y]!));
+    const ranks = new Array<number>(uids.length);
     for (let rank = 0; rank < order.length; rank++) ranks[order[rank]!] = rank;
     return ranks;
+  }
+
+  private reserveScratch(n: number): void {
+    if (this.scratchSlots.length >= n) return;
+    const capacity = Math.max(n, 2 * this.scratchSlots.length, 256);
+    this.scratchSlots = new Int32Array(capacity);
+    this.scratchEnergies = new Float64Array(capacity);
+    this.scratchCommits = new Float64Array(capacity);
+    this.scratchRewards = new Float64Array(capacity);
   }
 
   private job(jobId: string): Job {
@@ -748,8 +803,8 @@ export class ScoreBook {
     committedAtMs: number,
     ca: Float64Array | null,
   ): boolean {
-    const slot = job.slotByUid.get(uid);
-    if (slot !== undefined) {
+    if (hasUid(job, uid)) {
+      const slot = job.roundUids.indexOf(uid);
       if (
         Object.is(job.roundEnergies[slot], energy) &&
         job.roundCommits[slot] === committedAtMs &&
@@ -764,7 +819,7 @@ export class ScoreBook {
         { details: { jobId: job.id, uid } },
       );
     }
-    job.slotByUid.set(uid, job.roundUids.length);
+    markUid(job, uid);
     job.roundUids.push(uid);
     job.roundEnergies.push(energy);
     job.roundCommits.push(committedAtMs);
@@ -801,20 +856,39 @@ export class ScoreBook {
     for (const job of this.jobs.values()) {
       job.barred.delete(uid);
       if (job.best !== null && job.best.holder === uid) job.best = { ...job.best, holder: null };
-      const slot = job.slotByUid.get(uid);
-      if (slot !== undefined) removeSlot(job, slot);
+      if (hasUid(job, uid)) removeSlot(job, job.roundUids.indexOf(uid));
     }
   }
 }
 
-/** 32-bit FNV-1a over UTF-16 code units: a small, well-spread, portable hash. */
-function fnv1a(text: string): number {
+/** 32-bit FNV-1a over the UTF-16 code units of `jobId`, a 0 unit, then `hotkey`. */
+function fnv1a(jobId: string, hotkey: string): number {
   let hash = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    hash ^= text.charCodeAt(i);
+  for (let i = 0; i < jobId.length; i++) {
+    hash ^= jobId.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  hash = Math.imul(hash, 0x01000193) >>> 0;
+  for (let i = 0; i < hotkey.length; i++) {
+    hash ^= hotkey.charCodeAt(i);
     hash = Math.imul(hash, 0x01000193) >>> 0;
   }
   return hash;
+}
+
+function markUid(job: Job, uid: number): void {
+  const word = uid >>> 5;
+  if (word >= job.roundBits.length) {
+    const bits = new Uint32Array(Math.max(word + 1, job.roundBits.length * 2));
+    bits.set(job.roundBits);
+    job.roundBits = bits;
+  }
+  job.roundBits[word] = job.roundBits[word]! | (1 << (uid & 31));
+}
+
+function hasUid(job: Job, uid: number): boolean {
+  const word = uid >>> 5;
+  return word < job.roundBits.length && (job.roundBits[word]! & (1 << (uid & 31))) !== 0;
 }
 
 function sameCoordinates(a: Float64Array | null, b: Float64Array | null): boolean {
@@ -825,20 +899,20 @@ function sameCoordinates(a: Float64Array | null, b: Float64Array | null): boolea
 }
 
 function clearRound(job: Job): void {
-  job.roundUids = [];
-  job.roundEnergies = [];
-  job.roundCommits = [];
-  job.roundCa = [];
-  job.slotByUid.clear();
+  for (const uid of job.roundUids) job.roundBits[uid >>> 5] = 0;
+  job.roundUids.length = 0;
+  job.roundEnergies.length = 0;
+  job.roundCommits.length = 0;
+  job.roundCa.length = 0;
 }
 
 function removeSlot(job: Job, slot: number): void {
+  const uid = job.roundUids[slot]!;
+  job.roundBits[uid >>> 5] = job.roundBits[uid >>> 5]! & ~(1 << (uid & 31));
   job.roundUids.splice(slot, 1);
   job.roundEnergies.splice(slot, 1);
   job.roundCommits.splice(slot, 1);
   job.roundCa.splice(slot, 1);
-  job.slotByUid.clear();
-  for (let i = 0; i < job.roundUids.length; i++) job.slotByUid.set(job.roundUids[i]!, i);
 }
 
 function toList(ca: Float64Array | null): number[] | null {
@@ -910,10 +984,10 @@ function restoreJob(j: JobSnapshot): Job {
     roundEnergies: [],
     roundCommits: [],
     roundCa: [],
-    slotByUid: new Map(),
+    roundBits: new Uint32Array(8),
   };
   for (const e of j.round) {
-    job.slotByUid.set(e.uid, job.roundUids.length);
+    markUid(job, e.uid);
     job.roundUids.push(e.uid);
     job.roundEnergies.push(e.energyKjMol === null ? FAILURE : e.energyKjMol);
     job.roundCommits.push(e.committedAtMs === null ? 0 : e.committedAtMs);
