@@ -17,7 +17,8 @@ import { parseXvg } from './xvg.js';
 
 /** Box shapes of `gmx editconf -bt`. */
 export type BoxType = 'dodecahedron' | 'octahedron' | 'cubic' | 'triclinic';
-const BOX_TYPES: ReadonlySet<string> = new Set<BoxType>([
+/** The box shapes editconf accepts. */
+export const BOX_TYPES: ReadonlySet<string> = new Set<BoxType>([
   'dodecahedron',
   'octahedron',
   'cubic',

@@ -3,14 +3,14 @@ import { join, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { writeFileAtomic } from './atomic-write.js';
 import { InvalidInputError } from './errors.js';
-import { type BoxType, Gmx } from './gmx.js';
+import { BOX_TYPES, type BoxType, Gmx } from './gmx.js';
 import { readGroSummary } from './gro.js';
 import { assertNumber, assertWord } from './inputs.js';
 import { type MinimizationResult, parseMinimizationLog } from './md-log.js';
 import { type MdpParams, mergeMdp, renderMdp, validateMdpParams } from './mdp.js';
 import { ionsParams, stagePreset } from './presets.js';
 import type { GmxOptions } from './process.js';
-import type { MdrunResources } from './resources.js';
+import { type MdrunResources, mdrunResourceArgs } from './resources.js';
 import { parseMolecules } from './topology.js';
 
 /** The largest structure accepted, in bytes (uncompressed). */
@@ -160,6 +160,17 @@ export async function prepareSystem(options: PrepareSystemOptions): Promise<Prep
     max: 5,
   });
   const neutralize = options.neutralize ?? true;
+  if (!BOX_TYPES.has(options.box)) {
+    throw new InvalidInputError(
+      'box',
+      `expected one of ${[...BOX_TYPES].join(', ')}, got ${String(options.box)}`,
+    );
+  }
+  if (options.positiveIon !== undefined) assertWord('positiveIon', options.positiveIon);
+  if (options.negativeIon !== undefined) assertWord('negativeIon', options.negativeIon);
+  if (options.seed !== undefined)
+    assertNumber('seed', options.seed, { min: 0, max: 2 ** 31 - 1, integer: true });
+  if (options.resources !== undefined) mdrunResourceArgs(options.resources, 'minimization');
   const emOverrides = options.emParams ? validateMdpParams(options.emParams) : {};
   const emParams = mergeMdp(stagePreset('em', { forceField }), emOverrides);
   const text = await structureText(options);

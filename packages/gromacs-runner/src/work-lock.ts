@@ -82,6 +82,16 @@ export class WorkDirLock {
   static async acquire(workDir: string, options: { killGraceMs: number }): Promise<WorkDirLock> {
     const dir = resolve(workDir);
     if (held.has(dir)) throw new RunLockedError(dir, process.pid);
+    held.add(dir);
+    try {
+      return await WorkDirLock.#take(dir, options);
+    } catch (error) {
+      held.delete(dir);
+      throw error;
+    }
+  }
+
+  static async #take(dir: string, options: { killGraceMs: number }): Promise<WorkDirLock> {
     const path = join(dir, LOCK_FILE);
     const boot = bootId();
     const mine: LockRecord = { pid: process.pid, bootId: boot, mdrunPid: null };
@@ -109,7 +119,6 @@ export class WorkDirLock {
       }
       await writeFileAtomic(path, JSON.stringify(mine));
     }
-    held.add(dir);
     return new WorkDirLock(dir, path, boot);
   }
 

@@ -41,7 +41,7 @@ describe('the full pipeline on 1L2Y', () => {
       boxDistanceNm: 1.0,
       ionConcentrationMolar: 0.1,
       seed: 7,
-      resources: { ntmpi: 1, ntomp: 2, pin: 'off' },
+      resources: { ntmpi: 1, ntomp: 1, pin: 'off' },
     });
     run = await runStages({
       workDir: join(dir.path, 'run'),
@@ -52,7 +52,7 @@ describe('the full pipeline on 1L2Y', () => {
         outputs,
       }),
       seed: SEED,
-      resources: { ntmpi: 1, ntomp: 2, pin: 'off' },
+      resources: { ntmpi: 1, ntomp: 1, pin: 'off' },
       progressIntervalMs: 200,
       onProgress: (p) => progress.push(p),
     });
@@ -194,7 +194,7 @@ describe('preparing other proteins, force fields and boxes', () => {
         water,
         box,
         emParams: { nsteps: 100 },
-        resources: { ntmpi: 1, ntomp: 2, pin: 'off' },
+        resources: { ntmpi: 1, ntomp: 1, pin: 'off' },
       });
       expect(system.waterMolecules).toBeGreaterThan(1000);
       expect(system.netChargeE).not.toBeNull();
