@@ -2,7 +2,9 @@ import { rmsdOfCentered } from './kabsch.js';
 
 /** A structure taking part in the exploration bonus of one round. */
 export interface ExplorationEntry {
+  /** Verified potential energy, kJ/mol. */
   readonly energyKjMol: number;
+  /** When the miner committed to it, milliseconds since the epoch. */
   readonly committedAtMs: number;
   /** Orders entries of equal energy and commitment time (lower first; distinct among candidates). */
   readonly tieRank: number;
@@ -27,7 +29,7 @@ export interface ExplorationInput {
   readonly minRmsdNm: number;
   /** Reward of one distinct conformation. */
   readonly bonus: number;
-  /** At most this many distinct priority ranks are paid per round. */
+  /** At most this many distinct conformations are paid per round. */
   readonly maxConformations: number;
 }
 

@@ -32,7 +32,7 @@ export type RewardScheme =
 export interface ExplorationParams {
   /** Reward of each distinct conformation per round; at most the winner's reward. */
   readonly bonus: number;
-  /** Distinct conformations paid per round (priority ranks). */
+  /** Distinct conformations paid per round, best first. */
   readonly maxConformations: number;
   /** C-alpha Kabsch RMSD (nm) below which two structures are the same conformation. */
   readonly minRmsdNm: number;

@@ -67,13 +67,19 @@ export interface FailureInput {
 /** What closing a round did. */
 export interface RoundOutcome {
   readonly jobId: string;
-  /** Whether the job's best changed hands this round. */
+  /**
+   * Whether a result improved on the job's best by the margin this round (a holder lowering its
+   * own record by less than the margin is not an improvement: it does not reset the idle clock).
+   */
   readonly improved: boolean;
   /** The job's best energy after the round (kJ/mol); null when it has none. */
   readonly bestEnergyKjMol: number | null;
   /** The uid holding the job's best after the round; null when nobody holds it. */
   readonly holder: number | null;
-  /** Uids paid or penalised this round (ascending), parallel to `rewards`. */
+  /**
+   * Every uid that took part in the round, in recording order, then the holder if it did not
+   * take part and was paid; parallel to `rewards`.
+   */
   readonly uids: readonly number[];
   /** The round's reward of each uid in `uids` (negative: a score penalty). */
   readonly rewards: readonly number[];
@@ -288,7 +294,8 @@ export class ScoreBook {
 
   /**
    * Records a verified result in the job's open round. Recording the identical result again is a
-   * no-op (safe to retry); a different entry for the same uid in the same round is an error.
+   * no-op (safe to retry); a different entry for the same uid in the same round is an error. A
+   * result from a uid that forfeited the job (`penalty.forfeitJob`) is accepted and ignored.
    * Returns true when the uid's hotkey differed from the one the book knew: the uid changed hands,
    * so its score, titles and pending entries were reset before this result was recorded.
    * @throws {UnknownJobError} if the job is not open; {@link InvalidInputError} for a malformed
@@ -430,7 +437,8 @@ export class ScoreBook {
     const best = job.best;
 
     if (p.rewards.kind === 'reference') {
-      // The reference drops a best hotkey that did not answer from the job for good.
+      // The reference (neurons/validator.py update_job) replaces the job's hotkeys with those that
+      // answered, so a best hotkey that did not answer is gone from the job for good.
       const holderSlot = best === null || best.holder === null ? -1 : uids.indexOf(best.holder);
       if (best !== null && best.holder !== null && holderSlot < 0)
         job.best = { ...best, holder: null };
@@ -584,7 +592,8 @@ export class ScoreBook {
    * Rebases a job on its best structure: miners continue from it, so it becomes the starting
    * point (for the exploration bonus, structures must now differ from it) and the idle clock and
    * update count start again at `atMs`. The holder keeps the title until someone improves on it
-   * by the margin, which is measured from the rebased energy.
+   * by the margin, which is measured from the rebased energy. Call it between rounds: entries
+   * already recorded in the open round stay and are scored against the rebased job.
    * @throws {UnknownJobError}; {@link ScoringError} code `NO_BEST_RESULT` when the job has no best
    * yet, `TIME_WENT_BACKWARDS` when `atMs` is before the job's last event.
    */
