@@ -23,10 +23,11 @@ import { MemoryMiner } from '../examples/memory-miner.js';
 import {
   Axon,
   type BundleFile,
-  type DeflateLevel,
   Dendrite,
+  decodeBundle,
   decodeBundleBase64,
   defineSynapse,
+  encodeBundle,
   encodeBundleBase64,
   FoldArtefacts,
   FoldProgress,
@@ -73,14 +74,8 @@ function referenceDecode(text: string): BundleFile[] {
   }));
 }
 
-function contenderEncode(
-  files: readonly BundleFile[],
-  held: readonly string[] = [],
-  level?: DeflateLevel,
-): string {
-  return JSON.stringify({
-    bundle: encodeBundleBase64(files, { held, ...(level === undefined ? {} : { level }) }),
-  });
+function contenderEncode(files: readonly BundleFile[], held: readonly string[] = []): string {
+  return JSON.stringify({ bundle: encodeBundleBase64(files, { held }) });
 }
 
 function contenderDecode(
@@ -305,65 +300,47 @@ async function main(): Promise<void> {
   }
   console.log('');
 
-  // --- Compression alternatives on the stage files (sizes are the compressed bytes, no base64).
-  const raw = stage.reduce((sum, f) => sum + f.bytes.length, 0);
-  const perFile =
-    (compress: (b: Uint8Array) => Uint8Array, restore: (b: Uint8Array) => Uint8Array) => () => {
-      let total = 0;
-      for (const f of stage) total += restore(compress(f.bytes)).length;
-      return total;
-    };
-  const alternatives: Record<string, { size: number; run: () => unknown }> = {};
-  const add = (
-    name: string,
-    compress: (b: Uint8Array) => Uint8Array,
-    restore: (b: Uint8Array) => Uint8Array,
-  ) => {
-    alternatives[name] = {
-      size: stage.reduce((s, f) => s + compress(f.bytes).length, 0),
-      run: perFile(compress, restore),
-    };
+  // --- Compression alternatives, per file, on the stage outputs and on the job inputs.
+  const inputs = await readBundleFiles(fixture.dir, fixture.inputs);
+  const compressors: Record<
+    string,
+    [(b: Uint8Array) => Uint8Array, (b: Uint8Array) => Uint8Array]
+  > = {
+    'fflate deflate level 1': [(b) => deflateSync(b, { level: 1 }), (b) => inflateSync(b)],
+    'fflate deflate level 6': [(b) => deflateSync(b, { level: 6 }), (b) => inflateSync(b)],
+    'node:zlib deflate level 1': [(b) => deflateRawSync(b, { level: 1 }), (b) => inflateRawSync(b)],
+    'node:zlib deflate level 6': [(b) => deflateRawSync(b, { level: 6 }), (b) => inflateRawSync(b)],
+    'node:zlib brotli quality 5': [
+      (b) => brotliCompressSync(b, { params: { [constants.BROTLI_PARAM_QUALITY]: 5 } }),
+      (b) => brotliDecompressSync(b),
+    ],
   };
-  add(
-    'fflate deflate level 1',
-    (b) => deflateSync(b, { level: 1 }),
-    (b) => inflateSync(b),
-  );
-  add(
-    'fflate deflate level 6',
-    (b) => deflateSync(b, { level: 6 }),
-    (b) => inflateSync(b),
-  );
-  add(
-    'fflate deflate level 9',
-    (b) => deflateSync(b, { level: 9 }),
-    (b) => inflateSync(b),
-  );
-  add(
-    'node:zlib deflate level 6',
-    (b) => deflateRawSync(b, { level: 6 }),
-    (b) => inflateRawSync(b),
-  );
-  add(
-    'node:zlib brotli quality 5',
-    (b) => brotliCompressSync(b, { params: { [constants.BROTLI_PARAM_QUALITY]: 5 } }),
-    (b) => brotliDecompressSync(b),
-  );
-  const altTimings = await time(
-    Object.fromEntries(Object.entries(alternatives).map(([n, a]) => [n, a.run])),
-  );
-  console.log(
-    `## Compressors on the stage files (${kb(raw)} raw, per file, compress + decompress)\n`,
-  );
-  console.log(row(['compressor', 'compressed', 'ratio', 'compress + decompress']));
-  console.log(row(['---', '---', '---', '---']));
-  for (const [name, a] of Object.entries(alternatives)) {
-    const t = altTimings.get(name);
-    console.log(
-      row([name, kb(a.size), `${(raw / a.size).toFixed(2)}x`, `${t?.meanMs.toFixed(1)} ms`]),
-    );
+  for (const [label, corpus] of [
+    ['stage outputs (tpr, xtc, edr, log, cpt)', stage],
+    [`job inputs (${fixture.inputs.join(', ')})`, inputs],
+  ] as const) {
+    const raw = corpus.reduce((sum, f) => sum + f.bytes.length, 0);
+    const sizes: Record<string, number> = {};
+    const tasks: Record<string, () => unknown> = {};
+    for (const [name, [compress, restore]] of Object.entries(compressors)) {
+      sizes[name] = corpus.reduce((sum, f) => sum + compress(f.bytes).length, 0);
+      tasks[name] = () => corpus.map((f) => restore(compress(f.bytes)));
+    }
+    sizes['fold codec (entropy gate, zlib 6, sha-256, msgpack)'] = encodeBundle(corpus).length;
+    tasks['fold codec (entropy gate, zlib 6, sha-256, msgpack)'] = () =>
+      decodeBundle(encodeBundle(corpus));
+    const measured = await time(tasks);
+    console.log(`## Compressors on the ${label}: ${kb(raw)} raw, compress + decompress\n`);
+    console.log(row(['compressor', 'compressed', 'ratio', 'time']));
+    console.log(row(['---', '---', '---', '---']));
+    for (const [name, size] of Object.entries(sizes)) {
+      const t = measured.get(name);
+      console.log(
+        row([name, kb(size), `${(raw / size).toFixed(2)}x`, `${t?.meanMs.toFixed(1)} ms`]),
+      );
+    }
+    console.log('');
   }
-  console.log('');
 
   console.log('## Goals\n');
   const goals = [

@@ -192,5 +192,6 @@ describe('decodeBundle limits', () => {
     expect(decodeBundleBase64(field).entries).toHaveLength(1);
     expect(() => decodeBundleBase64(`${field.slice(0, -4)}!!!!`)).toThrow(BundleCorruptError);
     expect(() => decodeBundleBase64(field.slice(1))).toThrow(BundleCorruptError);
+    expect(() => decodeBundleBase64(`QQ==${field}`)).toThrow(BundleCorruptError);
   });
 });
