@@ -90,18 +90,27 @@ export { dividedEntryPath, normalizePdbId } from './pdb-id.js';
 export { type ParsePdbOptions, parsePdb } from './pdb-parser.js';
 export { renderPdb } from './pdb-writer.js';
 export {
+  type CandidateRecord,
   type CandidateReport,
+  type ConfigurationOutcome,
   DEFAULT_STABILITY,
   PACKAGE_VERSION,
   PIPELINE_VERSION,
+  type PrepareConfigurationOptions,
   type PreparedJob,
   type PrepareEvent,
   type PrepareJobOptions,
+  prepareConfiguration,
   prepareJob,
   type StabilityOptions,
 } from './prepare.js';
 export { type SeededRandom, seededRandom } from './random.js';
-export { AtomGrid, rebuildSideChain, type SideChainRebuild } from './sidechain.js';
+export {
+  AtomGrid,
+  type ClashEnvironment,
+  rebuildSideChain,
+  type SideChainRebuild,
+} from './sidechain.js';
 export {
   DEFAULT_MAX_COMPRESSED_BYTES,
   defaultPdbDir,

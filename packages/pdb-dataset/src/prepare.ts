@@ -158,8 +158,8 @@ export interface PreparedJob {
   readonly elapsedMs: number;
 }
 
-/** A candidate's outcome as cached on disk. */
-interface CandidateRecord {
+/** A configuration's outcome as cached on disk. */
+export interface CandidateRecord {
   readonly outcome: 'stable' | 'rejected';
   readonly stage: 'prepare' | 'minimise' | 'nvt' | null;
   readonly reason: string | null;
@@ -389,6 +389,106 @@ async function minimiseReproducibly(
   return { gro, mdp, result, boxNm: readGroSummary(await readFile(gro, 'utf8')).boxNm };
 }
 
+/** Options of {@link prepareConfiguration}. */
+export interface PrepareConfigurationOptions {
+  /** A cleaned structure (PDB text), e.g. from {@link renderPdb} of {@link cleanStructure}. */
+  readonly pdbText: string;
+  readonly hyperparameters: Hyperparameters;
+  /** Directory of the content-hash cache. */
+  readonly cacheDir: string;
+  /** Scratch space for gmx (default the OS temp dir). */
+  readonly scratchDir?: string;
+  /** Minimisation step limit (default 50,000). */
+  readonly emMaxSteps?: number;
+  readonly stability?: StabilityOptions;
+  /** mdrun threads (default one rank, one OpenMP thread). */
+  readonly resources?: MdrunResources;
+  /** The GROMACS version string, part of the cache key; detected when omitted. */
+  readonly gromacsVersion?: string;
+  readonly gmx?: Gmx | GmxOptions;
+  readonly signal?: AbortSignal;
+}
+
+/** The outcome of one configuration, from the cache or freshly computed. */
+export interface ConfigurationOutcome {
+  /** The cache key: SHA-256 of everything that determines the outcome. */
+  readonly key: string;
+  readonly record: CandidateRecord;
+  /** Files of a stable configuration (in `dir`), with their sha256. */
+  readonly files: readonly {
+    readonly name: string;
+    readonly sha256: string;
+    readonly sizeBytes: number;
+  }[];
+  /** The cache entry's directory. */
+  readonly dir: string;
+  /** True when read from the cache. */
+  readonly cached: boolean;
+}
+
+/**
+ * Prepares one configuration of one cleaned structure and judges it: the runner builds the
+ * system, minimisation must converge, and a short NVT run must be stable. The outcome (stable
+ * with its files, or rejected with the stage and reason) is cached under a content hash of the
+ * structure, the hyperparameters, the settings, the GROMACS version and {@link PIPELINE_VERSION}.
+ * @throws {GromacsError} for failures of the machine rather than the configuration.
+ * @throws {CacheCorruptError} a cache entry does not match its recorded hashes.
+ */
+export async function prepareConfiguration(
+  options: PrepareConfigurationOptions,
+): Promise<ConfigurationOutcome> {
+  const nvtSteps = options.stability?.nvtSteps ?? DEFAULT_STABILITY.nvtSteps;
+  const toleranceK =
+    options.stability?.temperatureToleranceK ?? DEFAULT_STABILITY.temperatureToleranceK;
+  const resources: MdrunResources = options.resources ?? { ntmpi: 1, ntomp: 1 };
+  const emParams: MdpParams =
+    options.emMaxSteps !== undefined ? { nsteps: options.emMaxSteps } : {};
+  const gromacsVersion =
+    options.gromacsVersion ??
+    (
+      await detectGromacs({
+        ...(options.gmx !== undefined && !(options.gmx instanceof Gmx) ? options.gmx : {}),
+        ...(options.signal !== undefined ? { signal: options.signal } : {}),
+      })
+    ).version;
+  const key = contentKey({
+    pipeline: PIPELINE_VERSION,
+    gromacs: gromacsVersion,
+    cleanedSha: sha256Hex(options.pdbText),
+    hyper: options.hyperparameters,
+    emParams,
+    nvtSteps,
+    toleranceK,
+    resources,
+  });
+  const cache = new ContentCache(resolve(options.cacheDir, 'candidates'));
+  const hit = await cache.get<CandidateRecord>(key);
+  if (hit !== null)
+    return { key, record: hit.record, files: hit.files, dir: hit.dir, cached: true };
+  const scratchRoot = options.scratchDir ?? tmpdir();
+  await mkdir(scratchRoot, { recursive: true });
+  const scratch = await mkdtemp(join(scratchRoot, 'fold-prep-'));
+  try {
+    const evaluated = await evaluateCandidate({
+      pdbText: options.pdbText,
+      hyper: options.hyperparameters,
+      emParams,
+      ionSeed: seedFrom(`genion:${key}`),
+      checkSeed: seedFrom(`check:${key}`),
+      nvtSteps,
+      toleranceK,
+      resources,
+      gmx: options.gmx,
+      signal: options.signal,
+      scratch,
+    });
+    const stored = await cache.put(key, evaluated.record, evaluated.files);
+    return { key, record: stored.record, files: stored.files, dir: stored.dir, cached: false };
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
+}
+
 /**
  * Turns a PDB id and a seed into a prepared, verified-stable simulation job, deterministically.
  * Fetches the entry, cleans and repairs it ({@link cleanStructure}), then tries the seeded
@@ -421,7 +521,6 @@ export async function prepareJob(options: PrepareJobOptions): Promise<PreparedJo
     );
   const space = options.space ?? 'full';
   const source = options.source ?? mirrorSource();
-  const cache = new ContentCache(resolve(options.cacheDir, 'candidates'));
   const resources: MdrunResources = options.resources ?? { ntmpi: 1, ntomp: 1 };
   const signal = options.signal;
 
@@ -442,8 +541,6 @@ export async function prepareJob(options: PrepareJobOptions): Promise<PreparedJo
     ...(options.gmx !== undefined && !(options.gmx instanceof Gmx) ? options.gmx : {}),
     ...(signal !== undefined ? { signal } : {}),
   });
-  const emParams: MdpParams =
-    options.emMaxSteps !== undefined ? { nsteps: options.emMaxSteps } : {};
   const candidateOptions: CandidateOptions = {
     space,
     ...(options.maxCandidates !== undefined ? { maxCandidates: options.maxCandidates } : {}),
@@ -461,51 +558,21 @@ export async function prepareJob(options: PrepareJobOptions): Promise<PreparedJo
   for (const [index, hyper] of candidates.entries()) {
     const label = hyperparameterLabel(hyper);
     options.onProgress?.({ kind: 'candidate', id, index, total: candidates.length, label });
-    const material = {
-      pipeline: PIPELINE_VERSION,
-      gromacs: gromacs.version,
-      cleanedSha,
-      hyper,
-      emParams,
-      nvtSteps,
-      toleranceK,
-      resources,
-    };
-    const key = contentKey(material);
     const tStart = performance.now();
-    let entryDir: string;
-    let record: CandidateRecord;
-    let files: readonly { name: string; sha256: string; sizeBytes: number }[];
-    let cached = true;
-    const hit = await cache.get<CandidateRecord>(key);
-    if (hit !== null) {
-      ({ record, files } = hit);
-      entryDir = hit.dir;
-    } else {
-      cached = false;
-      await mkdir(options.scratchDir ?? tmpdir(), { recursive: true });
-      const scratch = await mkdtemp(join(options.scratchDir ?? tmpdir(), `fold-prep-${id}-`));
-      try {
-        const evaluated = await evaluateCandidate({
-          pdbText,
-          hyper,
-          emParams,
-          ionSeed: seedFrom(`genion:${key}`),
-          checkSeed: seedFrom(`check:${key}`),
-          nvtSteps,
-          toleranceK,
-          resources,
-          gmx: options.gmx,
-          signal,
-          scratch,
-        });
-        const stored = await cache.put(key, evaluated.record, evaluated.files);
-        ({ record, files } = stored);
-        entryDir = stored.dir;
-      } finally {
-        await rm(scratch, { recursive: true, force: true });
-      }
-    }
+    const outcome = await prepareConfiguration({
+      pdbText,
+      hyperparameters: hyper,
+      cacheDir: options.cacheDir,
+      gromacsVersion: gromacs.version,
+      ...(options.scratchDir !== undefined ? { scratchDir: options.scratchDir } : {}),
+      ...(options.emMaxSteps !== undefined ? { emMaxSteps: options.emMaxSteps } : {}),
+      stability: { nvtSteps, temperatureToleranceK: toleranceK },
+      resources,
+      ...(options.gmx !== undefined ? { gmx: options.gmx } : {}),
+      ...(signal !== undefined ? { signal } : {}),
+    });
+    const { record, files, cached } = outcome;
+    const entryDir = outcome.dir;
     reports.push({
       label,
       hyperparameters: hyper,

@@ -2,15 +2,21 @@ import { dihedralDeg, distance, placeAtom, type Vec3 } from './geometry.js';
 import { type AtomRecipe, RESIDUE_TEMPLATES } from './ideal-geometry.js';
 
 /** Heavy-atom pairs closer than this (Å) count as a clash when choosing a rotamer. */
-const CLASH_DISTANCE_A = 3.0;
+export const CLASH_DISTANCE_A = 3.0;
 /** The proline ring bond CD-N (Å) that a rebuilt proline must close. */
 const PRO_CD_N_A = 1.473;
+
+/** Anything that scores clashes of a candidate atom position with the atoms around it. */
+export interface ClashEnvironment {
+  /** Sum of squared overlaps (Å²) of `p` with the environment, ignoring residue `exclude`. */
+  clashScore(p: Vec3, exclude: number): number;
+}
 
 /**
  * Heavy atoms around a residue, hashed into cubic cells so that clash scoring looks only at
  * neighbours: O(atoms rebuilt) per candidate instead of O(atoms in the structure).
  */
-export class AtomGrid {
+export class AtomGrid implements ClashEnvironment {
   private readonly cells = new Map<string, { p: Vec3; owner: number }[]>();
   constructor(private readonly cellA = 4) {}
 
@@ -93,7 +99,7 @@ function cartesian(lists: readonly (readonly number[])[]): number[][] {
 export function rebuildSideChain(
   resName: string,
   present: ReadonlyMap<string, Vec3>,
-  environment: AtomGrid,
+  environment: ClashEnvironment,
   owner: number,
 ): SideChainRebuild | null {
   const template = RESIDUE_TEMPLATES[resName];
