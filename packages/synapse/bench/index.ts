@@ -23,6 +23,7 @@ import { MemoryMiner } from '../examples/memory-miner.js';
 import {
   Axon,
   type BundleFile,
+  type CompressionQuality,
   Dendrite,
   decodeBundle,
   decodeBundleBase64,
@@ -74,8 +75,12 @@ function referenceDecode(text: string): BundleFile[] {
   }));
 }
 
-function contenderEncode(files: readonly BundleFile[], held: readonly string[] = []): string {
-  return JSON.stringify({ bundle: encodeBundleBase64(files, { held }) });
+function contenderEncode(
+  files: readonly BundleFile[],
+  held: readonly string[] = [],
+  quality: CompressionQuality = 5,
+): string {
+  return JSON.stringify({ bundle: encodeBundleBase64(files, { held, quality }) });
 }
 
 function contenderDecode(
@@ -271,6 +276,8 @@ async function main(): Promise<void> {
   const timings = await time({
     'reference: stage as base64 JSON': () => referenceDecode(referenceEncode(stage)),
     'fold: full stage bundle': () => contenderDecode(contenderEncode(stage)),
+    'fold: full stage bundle, stored (quality 0)': () =>
+      contenderDecode(contenderEncode(stage, [], 0)),
     'fold: verification bundle (tpr held)': () =>
       contenderDecode(contenderEncode(verifyFiles, held), lookup),
     'fold: unchanged progress answer': () =>
@@ -284,6 +291,7 @@ async function main(): Promise<void> {
   const sizes: Record<string, number> = {
     'reference: stage as base64 JSON': referenceAnswer.length,
     'fold: full stage bundle': fullTransfer.length,
+    'fold: full stage bundle, stored (quality 0)': contenderEncode(stage, [], 0).length,
     'fold: verification bundle (tpr held)': verifyAnswer.length,
     'fold: unchanged progress answer': progressAnswer.length,
   };
@@ -310,6 +318,10 @@ async function main(): Promise<void> {
     'fflate deflate level 6': [(b) => deflateSync(b, { level: 6 }), (b) => inflateSync(b)],
     'node:zlib deflate level 1': [(b) => deflateRawSync(b, { level: 1 }), (b) => inflateRawSync(b)],
     'node:zlib deflate level 6': [(b) => deflateRawSync(b, { level: 6 }), (b) => inflateRawSync(b)],
+    'node:zlib brotli quality 4': [
+      (b) => brotliCompressSync(b, { params: { [constants.BROTLI_PARAM_QUALITY]: 4 } }),
+      (b) => brotliDecompressSync(b),
+    ],
     'node:zlib brotli quality 5': [
       (b) => brotliCompressSync(b, { params: { [constants.BROTLI_PARAM_QUALITY]: 5 } }),
       (b) => brotliDecompressSync(b),
@@ -326,8 +338,8 @@ async function main(): Promise<void> {
       sizes[name] = corpus.reduce((sum, f) => sum + compress(f.bytes).length, 0);
       tasks[name] = () => corpus.map((f) => restore(compress(f.bytes)));
     }
-    sizes['fold codec (entropy gate, zlib 6, sha-256, msgpack)'] = encodeBundle(corpus).length;
-    tasks['fold codec (entropy gate, zlib 6, sha-256, msgpack)'] = () =>
+    sizes['fold codec (entropy gate, brotli 5, sha-256, msgpack)'] = encodeBundle(corpus).length;
+    tasks['fold codec (entropy gate, brotli 5, sha-256, msgpack)'] = () =>
       decodeBundle(encodeBundle(corpus));
     const measured = await time(tasks);
     console.log(`## Compressors on the ${label}: ${kb(raw)} raw, compress + decompress\n`);

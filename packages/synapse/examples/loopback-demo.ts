@@ -187,13 +187,12 @@ async function main(): Promise<void> {
     );
 
     console.log(`\nminer: running NVT (${NVT_STEPS} steps) on the received files...`);
-    let report = (await poll('while running')).progress['job-1l2y-a'];
     for (;;) {
       const job = miner.jobs.get('job-1l2y-a');
       if (job?.state === 'finished' || job?.state === 'failed') break;
       await new Promise((resolve) => setTimeout(resolve, 1000));
     }
-    report = (await poll('after the stage')).progress['job-1l2y-a'];
+    const report = (await poll('after the stage')).progress['job-1l2y-a'];
     if (report === undefined || report.state !== 'finished')
       throw new Error(`job ended ${report?.state}: ${report?.error}`);
     console.log(

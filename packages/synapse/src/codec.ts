@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import { brotliCompressSync, brotliDecompressSync, constants as zlibConstants } from 'node:zlib';
 import msgpack from 'msgpack-lite';
 import {
   BundleCorruptError,
@@ -18,7 +18,7 @@ export interface BundleFile {
 }
 
 /** How a file travels inside a bundle. */
-export type BundleFileMethod = 'reference' | 'stored' | 'deflated';
+export type BundleFileMethod = 'reference' | 'stored' | 'compressed';
 
 /** A file as decoded from a bundle; `bytes` is absent when it travelled as its hash. */
 export interface BundleEntry {
@@ -48,7 +48,7 @@ export interface BundleLimits {
   readonly maxTotalBytes: number;
   /** Most files in one bundle. */
   readonly maxFiles: number;
-  /** Highest inflated/deflated size ratio accepted for a file larger than `ratioFloorBytes`. */
+  /** Highest decompressed/compressed size ratio accepted for a file larger than `ratioFloorBytes`. */
   readonly maxRatio: number;
   /** Files up to this size are exempt from the ratio check (tiny files compress absurdly well). */
   readonly ratioFloorBytes: number;
@@ -56,8 +56,8 @@ export interface BundleLimits {
 
 /**
  * Defaults sized for GROMACS jobs of up to a few hundred thousand atoms. Text inputs (gro, top,
- * itp, log) deflate 3-8x and binaries (tpr, trr, xtc, cpt, edr) 1-3x, so a ratio above 64 is
- * treated as a deflate bomb.
+ * itp, log) compress 3-14x and binaries (tpr, trr, xtc, cpt, edr) 1-2.2x, so a ratio above 64
+ * is treated as a decompression bomb.
  */
 export const DEFAULT_BUNDLE_LIMITS: BundleLimits = Object.freeze({
   maxEncodedBytes: 256 * 1024 * 1024,
@@ -74,35 +74,37 @@ export interface EncodeBundleOptions {
    * SHA-256 hashes (hex) of files the receiver already holds: those travel as their hash only.
    */
   readonly held?: Iterable<string>;
-  /** Deflate level, 0 (store everything) to 9; 6 by default. */
-  readonly level?: DeflateLevel;
+  /** Brotli quality, 1 to 11, or 0 to store everything; 5 by default. */
+  readonly quality?: CompressionQuality;
   /**
-   * Smallest saving (a fraction of the file) worth the receiver's inflate time; 0.1 by default.
-   * Frames and checkpoints (floats) save about 9% and travel stored; tpr, gro, top, itp and log
-   * files save 50-90% and travel deflated.
+   * Smallest saving (a fraction of the file) worth the receiver's decompression time; 0.1 by
+   * default.
+   * Frames and checkpoints (floats) would save about 9% and travel stored; tpr, gro, top, itp
+   * and log files save 50-90% and travel compressed.
    */
   readonly minSavings?: number;
 }
 
-/** A deflate level (zlib). */
-export type DeflateLevel = 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9;
+/** A brotli quality, or 0 for no compression. */
+export type CompressionQuality = 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 | 10 | 11;
 
 const MAGIC = 'fold-bundle';
 const VERSION = 1;
 const METHOD_CODES: Readonly<Record<BundleFileMethod, number>> = {
   reference: 0,
   stored: 1,
-  deflated: 2,
+  compressed: 2,
 };
-const METHOD_BY_CODE: readonly BundleFileMethod[] = ['reference', 'stored', 'deflated'];
-// Deflating high-entropy data (xtc, trr, cpt floats) costs 20-50 ms per MB and saves under 10%,
-// so large files are first judged by the byte entropy of a few samples. Measured on a 1UBQ NVT
-// stage, in bits per byte (deflate's saving): xtc 8.0 (0%), trr and cpt 7.3 (9%), edr 6.9 (27%),
-// tpr 6.5 (49%), log 4.5 (71%), gro 3.6 (73%), top 2.7 (86%).
+const METHOD_BY_CODE: readonly BundleFileMethod[] = ['reference', 'stored', 'compressed'];
+// Compressing high-entropy data (xtc, trr, cpt floats) costs 20-50 ms per MB and saves under
+// 10%, so large files are first judged by the byte entropy of a few samples. Measured on a 1UBQ
+// NVT stage, in bits per byte (what brotli saves): xtc 8.0 (0%), trr and cpt 7.3 (9%), edr 6.9
+// (29%), tpr 6.5 (53%), log 4.5 (72%), gro 3.6 (75%), top 2.7 (90%).
+
 const ENTROPY_SAMPLES = 4;
 const ENTROPY_SAMPLE_BYTES = 16 * 1024;
 const STORE_ABOVE_BITS_PER_BYTE = 7.2;
-const MAX_INFLATE_CHUNK = 1024 * 1024;
+const MAX_OUTPUT_CHUNK = 1024 * 1024;
 
 /** Order-0 entropy, in bits per byte, of a few evenly spread samples of `bytes`. */
 function sampledEntropy(bytes: Uint8Array): number {
@@ -126,6 +128,7 @@ function sampledEntropy(bytes: Uint8Array): number {
   }
   return bits;
 }
+
 // No extension types: msgpack-lite's preset would rebuild Date, RegExp and Error objects.
 const codec = msgpack.createCodec({ preset: false });
 
@@ -140,25 +143,30 @@ function asBuffer(bytes: Uint8Array): Buffer {
     : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
-function deflateIfWorth(
+function compressIfWorth(
   bytes: Uint8Array,
-  level: DeflateLevel,
+  quality: CompressionQuality,
   minSavings: number,
 ): Uint8Array | undefined {
-  if (level === 0 || bytes.length === 0) return undefined;
+  if (quality === 0 || bytes.length === 0) return undefined;
   if (
     bytes.length > ENTROPY_SAMPLES * ENTROPY_SAMPLE_BYTES &&
     sampledEntropy(bytes) > STORE_ABOVE_BITS_PER_BYTE
   ) {
     return undefined;
   }
-  const deflated = deflateRawSync(bytes, { level });
-  return deflated.length <= bytes.length * (1 - minSavings) ? deflated : undefined;
+  const compressed = brotliCompressSync(bytes, {
+    params: {
+      [zlibConstants.BROTLI_PARAM_QUALITY]: quality,
+      [zlibConstants.BROTLI_PARAM_SIZE_HINT]: bytes.length,
+    },
+  });
+  return compressed.length <= bytes.length * (1 - minSavings) ? compressed : undefined;
 }
 
 /**
  * Encodes files as a bundle: a msgpack envelope holding, per file, its name, size, SHA-256 and
- * content, raw-deflated (zlib) when that saves at least `minSavings`, stored otherwise, or left
+ * content, compressed with brotli when that saves at least `minSavings`, stored otherwise, or left
  * out when the receiver already holds a file of that hash (`options.held`).
  * @throws {BundleFileNameError} for a name outside the allowlist.
  * @throws {ConfigError} for two files of the same name.
@@ -168,7 +176,7 @@ export function encodeBundle(
   options: EncodeBundleOptions = {},
 ): Uint8Array {
   const held = new Set(options.held ?? []);
-  const level = options.level ?? 6;
+  const quality = options.quality ?? 5;
   const minSavings = options.minSavings ?? 0.1;
   const names = new Set<string>();
   const records = files.map((file) => {
@@ -183,10 +191,10 @@ export function encodeBundle(
     if (held.has(digest.toString('hex'))) {
       return [file.name, file.bytes.length, digest, METHOD_CODES.reference, null];
     }
-    const deflated = deflateIfWorth(file.bytes, level, minSavings);
-    return deflated === undefined
+    const compressed = compressIfWorth(file.bytes, quality, minSavings);
+    return compressed === undefined
       ? [file.name, file.bytes.length, digest, METHOD_CODES.stored, asBuffer(file.bytes)]
-      : [file.name, file.bytes.length, digest, METHOD_CODES.deflated, asBuffer(deflated)];
+      : [file.name, file.bytes.length, digest, METHOD_CODES.compressed, asBuffer(compressed)];
   });
   return msgpack.encode([MAGIC, VERSION, records], { codec });
 }
@@ -207,26 +215,26 @@ function corrupt(message: string, details: Record<string, unknown> = {}): never 
   throw new BundleCorruptError(`Corrupt bundle: ${message}`, { details });
 }
 
-function inflateBounded(data: Uint8Array, sizeBytes: number, name: string): Uint8Array {
+function decompressBounded(data: Uint8Array, sizeBytes: number, name: string): Uint8Array {
   let out: Buffer;
   try {
     // zlib stops, and frees what it made, as soon as the output passes maxOutputLength: a bomb
     // that lies about its size costs at most its declared size plus one chunk.
-    out = inflateRawSync(data, {
+    out = brotliDecompressSync(data, {
       maxOutputLength: Math.max(1, sizeBytes),
-      chunkSize: Math.min(MAX_INFLATE_CHUNK, Math.max(64, sizeBytes)),
+      chunkSize: Math.min(MAX_OUTPUT_CHUNK, Math.max(64, sizeBytes)),
     });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
       throw new BundleLimitError(
-        `File ${name} inflates beyond its declared ${sizeBytes} bytes: rejected as a deflate bomb`,
+        `File ${name} decompresses beyond its declared ${sizeBytes} bytes: rejected as a decompression bomb`,
         { details: { file: name, limit: sizeBytes }, cause: error },
       );
     }
-    corrupt(`file ${name} is not a valid deflate stream`, { file: name });
+    corrupt(`file ${name} is not a valid brotli stream`, { file: name });
   }
   if (out.length !== sizeBytes) {
-    corrupt(`file ${name} inflates to ${out.length} bytes, not the declared ${sizeBytes}`, {
+    corrupt(`file ${name} decompresses to ${out.length} bytes, not the declared ${sizeBytes}`, {
       file: name,
     });
   }
@@ -262,8 +270,8 @@ function readRecord(record: unknown, index: number): RawRecord {
 /**
  * Decodes a bundle without touching the file system. Every limit is checked before the memory
  * it guards is allocated: the encoded size first, then the file count, names, declared sizes and
- * their sum, and each deflated file's ratio; inflation then stops as soon as a file grows past
- * its declared size, so a deflate bomb is rejected without being inflated whole. Each file's
+ * their sum, and each compressed file's ratio; decompression then stops as soon as a file grows
+ * past its declared size, so a decompression bomb is rejected without being expanded. Each file's
  * content is checked against its SHA-256.
  * @throws {BundleLimitError} when a limit is exceeded.
  * @throws {BundleFileNameError} for a name outside the allowlist.
@@ -325,13 +333,13 @@ export function decodeBundle(encoded: Uint8Array, limits?: Partial<BundleLimits>
       });
     }
     if (
-      r.method === 'deflated' &&
+      r.method === 'compressed' &&
       r.data !== null &&
       r.sizeBytes > lim.ratioFloorBytes &&
       r.sizeBytes > r.data.length * lim.maxRatio
     ) {
       throw new BundleLimitError(
-        `File ${r.name} would inflate ${r.data.length} bytes to ${r.sizeBytes}, a ratio above the limit of ${lim.maxRatio}: rejected as a deflate bomb`,
+        `File ${r.name} would expand ${r.data.length} bytes to ${r.sizeBytes}, a ratio above the limit of ${lim.maxRatio}: rejected as a decompression bomb`,
         {
           details: {
             file: r.name,
@@ -348,7 +356,7 @@ export function decodeBundle(encoded: Uint8Array, limits?: Partial<BundleLimits>
     if (r.method === 'reference' || r.data === null) {
       return { name: r.name, sizeBytes: r.sizeBytes, sha256, method: r.method, bytes: undefined };
     }
-    const bytes = r.method === 'stored' ? r.data : inflateBounded(r.data, r.sizeBytes, r.name);
+    const bytes = r.method === 'stored' ? r.data : decompressBounded(r.data, r.sizeBytes, r.name);
     if (sha256Hex(bytes) !== sha256) {
       throw new BundleIntegrityError(`File ${r.name} does not match its SHA-256 ${sha256}`, {
         details: { file: r.name, sha256 },

@@ -120,7 +120,7 @@ export class BundleError extends SynapseError {
   override name = 'BundleError';
 }
 
-/** The bytes are not a bundle this codec wrote: bad structure, version or deflate stream (422). */
+/** The bytes are not a bundle this codec wrote: bad structure, version or compressed stream (422). */
 export class BundleCorruptError extends BundleError {
   override name = 'BundleCorruptError';
   constructor(message: string, options?: SynapseErrorOptions) {
