@@ -36,6 +36,8 @@ export interface BootstrapOptions {
   readonly maxAllowedUids?: number;
   /** Free balance given to the coldkey and every hotkey below it, in rao; default 1e12 (1000 TAO). */
   readonly fundRao?: bigint;
+  /** Whether the hotkeys are funded too (they pay fees for their own calls); default true. */
+  readonly fundHotkeys?: boolean;
   /**
    * Registrations the subnet accepts per block, and per adjustment interval (×3), at least;
    * default 64 (the runtime's defaults, 1 per interval, stop a local network at 3 neurons).
@@ -137,7 +139,8 @@ export async function bootstrapLocalSubnet(
     }
   }
 
-  await fund(client, sudo, [coldkey, ownerHotkey, ...hotkeys], fundRao);
+  const toFund = options.fundHotkeys === false ? [coldkey] : [coldkey, ownerHotkey, ...hotkeys];
+  await fund(client, sudo, toFund, fundRao);
   const toRegister = await unregistered(client, netuid, hotkeys);
   await setHyperparameters(client, sudo, netuid, options, toRegister.length);
 

@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 import { Command, Option, InvalidArgumentError as UsageError } from 'commander';
 import { bootstrapLocalSubnet } from './bootstrap.js';
-import { ChainClient, type Metagraph } from './client.js';
+import { ChainClient } from './client.js';
 import { ChainError } from './errors.js';
 import { loadSigner, type Signer } from './keys.js';
-import type { Neuron } from './neuron-codec.js';
+import type { Metagraph, Neuron } from './metagraph.js';
 import { maxNormaliseToU16 } from './weights.js';
 
 const DEFAULT_ENDPOINT = 'ws://127.0.0.1:9944';

@@ -1,6 +1,5 @@
 import type { SubmittableExtrinsic } from '@polkadot/api/types';
 import type { Codec } from '@polkadot/types/types';
-import { u8aToHex } from '@polkadot/util';
 import { type BlockWindow, commitHash, generateSalt, revealWindow } from './commit-reveal.js';
 import { Connection, type ConnectOptions } from './connection.js';
 import type { RateLimitContext } from './dispatch.js';
@@ -19,8 +18,8 @@ import {
 } from './hyperparameters.js';
 import { encodeIp } from './ip.js';
 import { type Signer, toSubtensorAddress } from './keys.js';
-import { buildCall, checkRuntimeApi, storageEntry } from './metadata.js';
-import { decodeNeuronsLite, type Neuron } from './neuron-codec.js';
+import { buildCall, storageEntry } from './metadata.js';
+import { type Metagraph, readMetagraph } from './metagraph.js';
 import { FileRevealStore, type PendingReveal, type RevealStore } from './reveal-store.js';
 import { type InclusionResult, Submitter } from './submitter.js';
 import { validateWeights } from './weights.js';
@@ -42,15 +41,6 @@ export interface ChainClientOptions extends ConnectOptions {
 export interface BlockHead {
   readonly number: number;
   readonly hash: string;
-}
-
-/** A subnet's neurons at one block. */
-export interface Metagraph {
-  readonly netuid: number;
-  readonly blockNumber: number;
-  readonly blockHash: string;
-  /** Ordered by uid: `neurons[uid]`. */
-  readonly neurons: readonly Neuron[];
 }
 
 /** What {@link ChainClient.setWeights} did. */
@@ -181,44 +171,8 @@ export class ChainClient {
     const head = await this.head();
     if (options.refresh) this.#metagraphs.delete(netuid);
     return cachedPerBlock(this.#metagraphs, netuid, head.hash, () =>
-      this.#connection.read(() => this.#readMetagraph(netuid, head)),
+      this.#connection.read(() => readMetagraph(this.api, netuid, head)),
     );
-  }
-
-  async #readMetagraph(netuid: number, head: BlockHead): Promise<Metagraph> {
-    checkRuntimeApi(this.api, 'neuronInfoRuntimeApi.getNeuronsLite', ['u16']);
-    const [exists] = (await this.api.rpc.state.queryStorageAt(
-      [[storageEntry(this.api, 'subtensorModule.networksAdded').creator, [netuid]]] as never,
-      head.hash,
-    )) as unknown as Codec[];
-    if (exists?.toPrimitive() !== true) {
-      throw new ChainError('NOT_FOUND', `subnet ${netuid} does not exist`, { details: { netuid } });
-    }
-    const argument = this.api.createType('u16', netuid).toU8a();
-    const output = await this.api.rpc.state.call(
-      'NeuronInfoRuntimeApi_get_neurons_lite',
-      u8aToHex(argument),
-      head.hash,
-    );
-    const decoded = decodeNeuronsLite(
-      output.toU8a(true),
-      netuid,
-      this.api.registry.chainSS58 ?? 42,
-    );
-    // Stakes of all hotkeys in one more batched read, at the same block.
-    const alpha = storageEntry(this.api, 'subtensorModule.totalHotkeyAlpha').creator;
-    const stakes =
-      decoded.length === 0
-        ? []
-        : ((await this.api.rpc.state.queryStorageAt(
-            decoded.map((neuron) => [alpha, [neuron.hotkey, netuid]]) as never,
-            head.hash,
-          )) as unknown as Codec[]);
-    const neurons: Neuron[] = decoded.map((neuron, index) => ({
-      ...neuron,
-      stakeRao: BigInt(stakes[index]!.toPrimitive() as number | string),
-    }));
-    return { netuid, blockNumber: head.number, blockHash: head.hash, neurons };
   }
 
   /** The uid of a hotkey on a subnet, or undefined when it is not registered there. */

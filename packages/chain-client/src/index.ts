@@ -3,7 +3,6 @@ export {
   type BlockHead,
   ChainClient,
   type ChainClientOptions,
-  type Metagraph,
   type RevealOutcome,
   type SetWeightsResult,
 } from './client.js';
@@ -43,12 +42,7 @@ export {
   toSubtensorAddress,
 } from './keys.js';
 export { buildCall, type CallArgs, type CallName, checkCalls } from './metadata.js';
-export {
-  type AxonInfo,
-  type DecodedNeuron,
-  decodeNeuronsLite,
-  type Neuron,
-} from './neuron-codec.js';
+export type { AxonInfo, Metagraph, Neuron } from './metagraph.js';
 export { FileRevealStore, type PendingReveal, type RevealStore } from './reveal-store.js';
 export type { InclusionResult } from './submitter.js';
 export { validateWeights, type WeightsU16 } from './weights.js';

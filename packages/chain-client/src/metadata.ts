@@ -184,19 +184,36 @@ const STORAGE = {
   'subtensorModule.uids': { keys: ['u16', 'AccountId32'], value: 'u16' },
   'subtensorModule.keys': { keys: ['u16', 'u16'], value: 'AccountId32' },
   'subtensorModule.owner': { keys: ['AccountId32'], value: 'AccountId32' },
-  'subtensorModule.axons': { keys: ['u16', 'AccountId32'], value: null },
+  'subtensorModule.axons': {
+    keys: ['u16', 'AccountId32'],
+    value:
+      '{"block":"u64","version":"u32","ip":"u128","port":"u16","ipType":"u8","protocol":"u8","placeholder1":"u8","placeholder2":"u8"}',
+  },
+  'subtensorModule.active': { keys: ['u16'], value: 'Vec<bool>' },
+  'subtensorModule.validatorPermit': { keys: ['u16'], value: 'Vec<bool>' },
+  'subtensorModule.rank': { keys: ['u16'], value: 'Vec<u16>' },
+  'subtensorModule.trust': { keys: ['u16'], value: 'Vec<u16>' },
+  'subtensorModule.consensus': { keys: ['u16'], value: 'Vec<u16>' },
+  'subtensorModule.incentive': { keys: ['u16'], value: 'Vec<u16>' },
+  'subtensorModule.dividends': { keys: ['u16'], value: 'Vec<u16>' },
+  'subtensorModule.validatorTrust': { keys: ['u16'], value: 'Vec<u16>' },
+  'subtensorModule.pruningScores': { keys: ['u16'], value: 'Vec<u16>' },
+  'subtensorModule.emission': { keys: ['u16'], value: 'Vec<u64>' },
   'subtensorModule.totalHotkeyAlpha': { keys: ['AccountId32', 'u16'], value: 'u64' },
   'subtensorModule.lastUpdate': { keys: ['u16'], value: 'Vec<u64>' },
   'subtensorModule.weights': { keys: ['u16', 'u16'], value: 'Vec<(u16,u16)>' },
-  'subtensorModule.weightCommits': { keys: ['u16', 'AccountId32'], value: null },
+  'subtensorModule.weightCommits': {
+    keys: ['u16', 'AccountId32'],
+    value: 'Vec<(H256,u64,u64,u64)>',
+  },
 } as const satisfies Record<string, { keys: readonly string[]; value: string | null }>;
 
 /** A storage item this client reads, as `section.item`. */
 export type StorageName = keyof typeof STORAGE;
 
 /**
- * A storage item after checking its key and value types against the runtime's metadata (`null`
- * value types are structs whose fields are read by name and checked where used).
+ * A storage item after checking its key and value types against the runtime's metadata (`null`:
+ * FRAME's own `system` items, whose value is not checked).
  * @throws {MetadataMismatchError} when the item is missing or typed differently
  */
 export function storageEntry(api: ApiPromise, name: StorageName): QueryableStorageEntry<'promise'> {
@@ -232,31 +249,6 @@ export function storageEntry(api: ApiPromise, name: StorageName): QueryableStora
     );
   }
   return entry;
-}
-
-/**
- * Checks that the runtime API `section.method` exists with the given parameter types.
- * @throws {MetadataMismatchError}
- */
-export function checkRuntimeApi(
-  api: ApiPromise,
-  name: 'neuronInfoRuntimeApi.getNeuronsLite',
-  params: readonly string[],
-): void {
-  const [section, method] = name.split('.') as [string, string];
-  const call = api.call[section]?.[method] as
-    | { meta: { params: readonly { type: { toString(): string } }[] } }
-    | undefined;
-  const actual = call?.meta.params.map((param) => param.type.toString()) ?? [];
-  if (!call || actual.join(', ') !== params.join(', ')) {
-    throw new MetadataMismatchError(
-      'METADATA_MISMATCH',
-      call
-        ? `runtime API ${name} takes (${actual.join(', ')}), this client knows (${params.join(', ')})`
-        : `the runtime has no runtime API ${name}`,
-      { details: { runtimeApi: name } },
-    );
-  }
 }
 
 function describeArgs(args: readonly (readonly [string, string])[]): string {
