@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { parseGmxVersion, parseNvidiaSmi } from './detect.js';
+import { parseGmxVersion, parseNvidiaSmi, visibleGpus } from './detect.js';
 import { GmxParseError } from './errors.js';
 
 const debian = `                 :-) GROMACS - gmx, 2022.5-Debian_2022.5_2 (-:
@@ -64,5 +64,29 @@ describe('nvidia-smi', () => {
         'NVIDIA-SMI has failed because it could not communicate with the NVIDIA driver.',
       ),
     ).toEqual([]);
+  });
+});
+
+describe('CUDA_VISIBLE_DEVICES', () => {
+  const all = [
+    { index: 0, name: 'A', memoryMiB: 1 },
+    { index: 1, name: 'B', memoryMiB: 1 },
+    { index: 2, name: 'C', memoryMiB: 1 },
+  ];
+
+  it('keeps every device when unset', () => {
+    expect(visibleGpus(all, undefined)).toEqual(all);
+  });
+
+  it('keeps the listed devices, renumbered from 0 in the listed order', () => {
+    expect(visibleGpus(all, '2,0')).toEqual([
+      { index: 0, name: 'C', memoryMiB: 1 },
+      { index: 1, name: 'A', memoryMiB: 1 },
+    ]);
+  });
+
+  it('hides every device when empty or unknown', () => {
+    expect(visibleGpus(all, '')).toEqual([]);
+    expect(visibleGpus(all, '7')).toEqual([]);
   });
 });

@@ -103,10 +103,19 @@ export async function detectGpus(
     { reject: false, timeout: options.timeoutMs ?? 10_000 },
   );
   if (result.failed || typeof result.stdout !== 'string') return [];
-  const all = parseNvidiaSmi(result.stdout);
-  const visible = process.env.CUDA_VISIBLE_DEVICES;
-  if (visible === undefined) return all;
-  const wanted = visible
+  return visibleGpus(parseNvidiaSmi(result.stdout), process.env.CUDA_VISIBLE_DEVICES);
+}
+
+/**
+ * The devices a CUDA program sees under `CUDA_VISIBLE_DEVICES` (a comma-separated list of
+ * physical indices), renumbered from 0 in the listed order; all devices when it is unset.
+ */
+export function visibleGpus(
+  all: readonly GpuDevice[],
+  cudaVisibleDevices: string | undefined,
+): GpuDevice[] {
+  if (cudaVisibleDevices === undefined) return [...all];
+  const wanted = cudaVisibleDevices
     .split(',')
     .map((s) => s.trim())
     .filter((s) => /^\d+$/.test(s))

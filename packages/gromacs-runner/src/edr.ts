@@ -450,15 +450,27 @@ export class EdrFollower {
       return { frames: data.frames, restarted };
     }
     const chunk = await readRange(this.path, this.#offset, size);
-    const { frames, consumed } = readFrames(
-      chunk,
-      0,
-      this.#header.realBytes,
-      this.#header.terms.length,
-      true,
-    );
-    this.#offset += consumed;
-    return { frames, restarted };
+    try {
+      const header = this.#header;
+      const { frames, consumed } = readFrames(
+        chunk,
+        0,
+        header.realBytes,
+        header.terms.length,
+        true,
+      );
+      this.#offset += consumed;
+      return { frames, restarted };
+    } catch (error) {
+      if (!(error instanceof EdrFormatError)) throw error;
+      // mdrun truncated the file (continuing from a checkpoint) and wrote past the old end
+      // between two polls: what follows the old offset is no frame boundary. Read it afresh.
+      this.#offset = 0;
+      this.#header = null;
+      this.#size = -1;
+      const again = await this.poll();
+      return { frames: again.frames, restarted: true };
+    }
   }
 }
 

@@ -19,6 +19,7 @@ export {
   type GromacsInfo,
   parseGmxVersion,
   parseNvidiaSmi,
+  visibleGpus,
 } from './detect.js';
 export {
   type EdrData,
@@ -153,6 +154,8 @@ export {
   type ResourcePlanInput,
 } from './resources.js';
 export {
+  MAX_GRO_BYTES,
+  MAX_TOPOLOGY_BYTES,
   RUN_STATE_FILE,
   type RunStagesOptions,
   type RunStagesResult,

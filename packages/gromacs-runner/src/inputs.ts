@@ -1,3 +1,4 @@
+import { readFile, stat } from 'node:fs/promises';
 import { basename, isAbsolute } from 'node:path';
 import { InvalidInputError } from './errors.js';
 
@@ -72,4 +73,27 @@ export function assertNumber(
     throw new InvalidInputError(field, `must be at most ${bounds.max}, got ${value}`);
   }
   return value;
+}
+
+/**
+ * Reads a file after checking its size, so that a hostile or mistaken input cannot make the
+ * process allocate without bound.
+ * @throws {InvalidInputError} when the file is larger than `maxBytes`.
+ */
+export async function readFileLimited(
+  field: string,
+  path: string,
+  maxBytes: number,
+): Promise<Buffer> {
+  const size = (await stat(path)).size;
+  if (size > maxBytes) {
+    throw new InvalidInputError(
+      field,
+      `${path} is ${size} bytes, more than the ${maxBytes} allowed`,
+      {
+        details: { path, sizeBytes: size, maxBytes },
+      },
+    );
+  }
+  return readFile(path);
 }

@@ -5,7 +5,7 @@ import { writeFileAtomic } from './atomic-write.js';
 import { InvalidInputError } from './errors.js';
 import { BOX_TYPES, type BoxType, Gmx } from './gmx.js';
 import { readGroSummary } from './gro.js';
-import { assertNumber, assertWord } from './inputs.js';
+import { assertNumber, assertWord, readFileLimited } from './inputs.js';
 import { type MinimizationResult, parseMinimizationLog } from './md-log.js';
 import { type MdpParams, mergeMdp, renderMdp, validateMdpParams } from './mdp.js';
 import { ionsParams, stagePreset } from './presets.js';
@@ -112,7 +112,7 @@ async function structureText(o: PrepareSystemOptions): Promise<string> {
   if (o.pdbText !== undefined) {
     text = o.pdbText;
   } else {
-    const bytes = await readFile(o.pdbPath as string);
+    const bytes = await readFileLimited('pdbPath', o.pdbPath as string, MAX_PDB_BYTES);
     const raw = /\.gz$/i.test(o.pdbPath as string)
       ? gunzipSync(bytes, { maxOutputLength: MAX_PDB_BYTES })
       : bytes;

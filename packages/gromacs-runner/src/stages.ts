@@ -11,7 +11,7 @@ import {
   RunStateMismatchError,
 } from './errors.js';
 import { Gmx } from './gmx.js';
-import { assertFileName, assertNumber } from './inputs.js';
+import { assertFileName, assertNumber, readFileLimited } from './inputs.js';
 import {
   type MinimizationResult,
   parseCheckpointSteps,
@@ -125,6 +125,11 @@ export interface RunStagesResult {
   readonly stages: readonly StageResult[];
 }
 
+/** Largest coordinate file {@link runStages} accepts, bytes (about 3 million atoms). */
+export const MAX_GRO_BYTES = 256 * 1024 * 1024;
+/** Largest topology or include file {@link runStages} accepts, bytes. */
+export const MAX_TOPOLOGY_BYTES = 64 * 1024 * 1024;
+
 /** Name of the state file kept in a run's work directory. */
 export const RUN_STATE_FILE = 'fold-run.json';
 
@@ -230,7 +235,18 @@ async function readState(path: string): Promise<RunState | null> {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw error;
   }
-  const parsed = JSON.parse(text) as RunState;
+  let parsed: RunState;
+  try {
+    parsed = JSON.parse(text) as RunState;
+  } catch (cause) {
+    throw new RunStateMismatchError(
+      resolve(path, '..'),
+      `${RUN_STATE_FILE} is not valid JSON; was it edited?`,
+      {
+        cause: String(cause),
+      },
+    );
+  }
   if (
     parsed?.version !== 1 ||
     typeof parsed.specHash !== 'string' ||
@@ -330,10 +346,16 @@ export async function runStages(options: RunStagesOptions): Promise<RunStagesRes
   }
   if (new Set(itpNames).size !== itpNames.length)
     throw new InvalidInputError('input.itps', 'two includes share a file name');
-  const groText = await readFile(options.input.gro);
-  const topText = await readFile(options.input.top, 'utf8');
+  const groText = await readFileLimited('input.gro', options.input.gro, MAX_GRO_BYTES);
+  const topText = (
+    await readFileLimited('input.top', options.input.top, MAX_TOPOLOGY_BYTES)
+  ).toString('utf8');
   const includes = checkTopologyIncludes(topText, 'input.top');
-  const itpTexts = await Promise.all(itpPaths.map((p) => readFile(p, 'utf8')));
+  const itpTexts = await Promise.all(
+    itpPaths.map(async (p, i) =>
+      (await readFileLimited(`input.itps[${i}]`, p, MAX_TOPOLOGY_BYTES)).toString('utf8'),
+    ),
+  );
   itpTexts.forEach((text, i) => {
     includes.push(...checkTopologyIncludes(text, `input.itps[${i}]`));
   });
@@ -440,7 +462,10 @@ export async function runStages(options: RunStagesOptions): Promise<RunStagesRes
         result = await finishedResult(stage, files, stageState);
       } else {
         const hasCheckpoint = stage.kind === 'dynamics' && existsSync(files.cpt);
-        if (hasCheckpoint) stageState.resumes += 1;
+        if (hasCheckpoint) {
+          stageState.resumes += 1;
+          await saveState(state);
+        }
         const startStep = hasCheckpoint
           ? (parseCheckpointSteps(
               existsSync(files.log) ? await readFile(files.log, 'utf8') : '',

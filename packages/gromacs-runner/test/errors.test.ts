@@ -3,9 +3,13 @@ import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
+  detectGpuOffload,
+  detectGpus,
   detectGromacs,
+  Gmx,
   GmxCommandError,
   GmxNotFoundError,
+  GmxTimeoutError,
   GromppWarningsError,
   InvalidInputError,
   MdpError,
@@ -45,6 +49,13 @@ describe('finding GROMACS', () => {
       code: 'GMX_NOT_FOUND',
       details: { gmxPath: '/nonexistent/bin/gmx' },
     });
+  });
+
+  it('finds no GPU offload on a CPU-only build or machine', async () => {
+    const offload = await detectGpuOffload();
+    if (!offload.info.gpuSupport) expect(offload.gpuSupport).toBe(false);
+    expect(offload.gpuSupport).toBe(offload.info.gpuSupport && offload.deviceIds.length > 0);
+    expect(await detectGpus({ nvidiaSmiPath: '/nonexistent/nvidia-smi' })).toEqual([]);
   });
 
   it('takes the binary from FOLD_GMX unless one is given', () => {
@@ -287,6 +298,40 @@ describe('run directories', () => {
       subcommand: 'grompp',
       exitCode: 1,
       fatalError: expect.stringMatching(/NoSuchGroup/),
+    });
+  });
+
+  it('stops the run and rethrows when the progress callback throws', async () => {
+    const failure = new Error('progress sink is gone');
+    const attempt = runStages({
+      workDir: join(dir.path, 'listener'),
+      input: input(),
+      stages: zeroStep,
+      resources: quick,
+      onProgress: () => {
+        throw failure;
+      },
+    });
+    await expect(attempt).rejects.toBe(failure);
+  });
+
+  it('stops a gmx call that runs past its time limit', async () => {
+    const workDir = join(dir.path, 'mismatch');
+    const gmx = new Gmx();
+    // The zero-step run input of an earlier test, told to run without end.
+    const attempt = gmx.mdrun({
+      cwd: workDir,
+      deffnm: 'endless',
+      tpr: 'nvt.tpr',
+      nsteps: -1,
+      resources: quick,
+      timeoutMs: 1500,
+      killGraceMs: 2000,
+    });
+    await expect(attempt).rejects.toThrow(GmxTimeoutError);
+    await expect(attempt).rejects.toMatchObject({
+      code: 'TIMEOUT',
+      details: { subcommand: 'mdrun' },
     });
   });
 });

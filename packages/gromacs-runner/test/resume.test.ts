@@ -202,4 +202,17 @@ describe('resuming NVT of 1L2Y after interruptions', () => {
     expect(existsSync(join(o.workDir, 'nvt.cpt.corrupt'))).toBe(true);
     await expectExactSteps(join(o.workDir, 'nvt.edr'), 1000);
   }, 180_000);
+
+  it('stops cleanly at maxHours with a resumable stage, then finishes on the next call', async () => {
+    const o = options('max-hours', 1000);
+    // 0.36 s of mdrun: stops (exit 0) at the next neighbour-search step after 99% of that.
+    const first = await runStages({ ...o, maxHours: 0.0001 });
+    expect(first.completed).toBe(false);
+    expect(first.stages[0]?.status).toBe('stopped');
+    expect(first.stages[0]?.lastStep).toBeLessThan(1000);
+
+    const second = await runStages(o);
+    expect(second.stages[0]).toMatchObject({ status: 'completed', lastStep: 1000, resumes: 1 });
+    await expectExactSteps(join(o.workDir, 'nvt.edr'), 1000);
+  }, 180_000);
 });
