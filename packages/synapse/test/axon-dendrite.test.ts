@@ -253,16 +253,21 @@ describe('a dendrite calling an axon on loopback', () => {
   it('answers 503 when every handler slot is busy and the queue is full', async () => {
     const busy = new Axon({ keypair: bob, maxConcurrent: 1, maxQueued: 0 });
     let release: () => void = () => undefined;
+    let entered: () => void = () => undefined;
+    const handlerEntered = new Promise<void>((resolve) => {
+      entered = resolve;
+    });
     busy.attach(
       FoldCancel,
       () =>
         new Promise((resolve) => {
           release = () => resolve({ cancelled: false, state: null, free_slots: 0 });
+          entered();
         }),
     );
     const info = await busy.start();
     const first = dendrite.call(info, FoldCancel, { job_id: 'j', reason: 'other' });
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await handlerEntered;
     const second = await dendrite.call(info, FoldCancel, { job_id: 'k', reason: 'other' });
     release();
     expect(second).toMatchObject({ ok: false, statusCode: 503 });
@@ -273,6 +278,10 @@ describe('a dendrite calling an axon on loopback', () => {
   it('stops cleanly: a running handler is aborted and its caller gets 503', async () => {
     const stopping = new Axon({ keypair: bob });
     let aborted = false;
+    let entered: () => void = () => undefined;
+    const handlerEntered = new Promise<void>((resolve) => {
+      entered = resolve;
+    });
     stopping.attach(
       FoldCancel,
       (_request, { signal }) =>
@@ -281,11 +290,12 @@ describe('a dendrite calling an axon on loopback', () => {
             aborted = true;
             reject(signal.reason);
           });
+          entered();
         }),
     );
     const info = await stopping.start();
     const pending = dendrite.call(info, FoldCancel, { job_id: 'j', reason: 'other' });
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await handlerEntered;
     const started = performance.now();
     await stopping.stop();
     expect(performance.now() - started).toBeLessThan(1_000);
