@@ -14,6 +14,7 @@ import {
   chopsticksHeadNumber,
   chopsticksNewBlocks,
   chopsticksRpc,
+  ensureFirstBlock,
   startChopsticks,
 } from './chopsticks.js';
 import { chainSpecPath } from './shared-data.js';
@@ -103,6 +104,14 @@ describe('startChopsticks', () => {
     const before = await chopsticksHeadNumber(node.httpEndpoint);
     await chopsticksNewBlocks(node.httpEndpoint, 3);
     expect(await chopsticksHeadNumber(node.httpEndpoint)).toBe(before + 3);
+  });
+
+  it('makes block #1 when the chain is still at genesis', async () => {
+    const genesis = await chopsticksRpc(node.httpEndpoint, 'chain_getBlockHash', [0]);
+    await chopsticksRpc(node.httpEndpoint, 'dev_setHead', [genesis]);
+    expect(await chopsticksHeadNumber(node.httpEndpoint)).toBe(0);
+    await ensureFirstBlock(node.httpEndpoint);
+    expect(await chopsticksHeadNumber(node.httpEndpoint)).toBe(1);
   });
 
   it('turns an RPC error answer into a ChopsticksError', async () => {

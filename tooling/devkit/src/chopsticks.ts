@@ -290,7 +290,7 @@ export async function startChopsticks(options: ChopsticksOptions = {}): Promise<
       );
     }
     const httpEndpoint = `http://${LOOPBACK}:${port}`;
-    await ensureFirstBlock(httpEndpoint, deadline);
+    await ensureFirstBlock(httpEndpoint);
     return {
       endpoint: `ws://${LOOPBACK}:${port}`,
       httpEndpoint,
@@ -444,14 +444,18 @@ async function waitForListening(
   }
 }
 
-async function ensureFirstBlock(httpEndpoint: string, deadline: number): Promise<void> {
+/**
+ * Makes sure the chain has a block after genesis: block #1 fails to build now and then ("Timestamp
+ * slot must match CurrentSlot"), and every signed extrinsic is then refused with badProof until a
+ * block exists. Makes one with `dev_newBlock` when the head is #0.
+ * @throws {ChopsticksError} CHOPSTICKS_NO_BLOCK when three blocks in a row fail
+ */
+export async function ensureFirstBlock(httpEndpoint: string): Promise<void> {
   for (let attempt = 0; attempt < 3; attempt++) {
     if ((await chopsticksHeadNumber(httpEndpoint)) >= 1) return;
-    if (Date.now() > deadline) break;
-    // Block #1 fails now and then ("Timestamp slot must match CurrentSlot"); every signed
-    // extrinsic is refused with badProof until a block exists, so make one.
     await chopsticksNewBlocks(httpEndpoint, 1);
   }
+  if ((await chopsticksHeadNumber(httpEndpoint)) >= 1) return;
   throw new ChopsticksError('CHOPSTICKS_NO_BLOCK', 'chopsticks could not build block #1', {
     details: { endpoint: httpEndpoint },
   });

@@ -14,6 +14,7 @@ export {
   chopsticksRpc,
   chopsticksScriptPath,
   type EndowedAccount,
+  ensureFirstBlock,
   isChopsticksProcess,
   type StartChopsticksDaemonOptions,
   startChopsticks,
