@@ -51,9 +51,10 @@ type Located =
   | { state: 'absent' };
 type Watched = { state: 'included'; blockHash: string } | { state: 'disconnected' };
 
-// A signed extrinsic is mortal for this many blocks (@polkadot/api's default era): it cannot be
-// included later than that, which bounds the blocks searched for it after a drop.
-const MORTAL_PERIOD_BLOCKS = 64;
+// @polkadot/api signs with a mortal era of a few dozen blocks (5 minutes of blocks, rounded up to
+// a power of two) born at or before the submission: the extrinsic cannot be included later than
+// that, which bounds the blocks searched for it after a drop. This bound is a safe multiple.
+const MORTAL_PERIOD_BLOCKS = 256;
 const POLL_MS = 200;
 const ABSENT_GRACE_MS = 1_500;
 
