@@ -147,20 +147,20 @@ async function concurrency(root: string): Promise<void> {
   const cpus = availableParallelism();
   const system = await prepare('1ubq', root);
   console.log(
-    `\n2. Throughput vs concurrency: ${nsteps}-step NVT of 1UBQ (${system.atomCount} atoms) on ${cpus} CPUs`,
+    `\n2. Throughput vs concurrency: ${nsteps}-step NVT of 1UBQ (${system.atomCount} atoms) on ${cpus} CPUs; ` +
+      'each setting twice per level, interleaved planned, naive, naive, planned',
   );
-  console.log('   sims  settings   wall s   aggregate ns/day   per-sim mdrun flags');
-  const results: Record<string, number> = {};
+  console.log('   sims  settings   wall s (2 runs)   aggregate ns/day   per-sim mdrun flags');
   for (const concurrent of [1, 2, 4]) {
     const plan = planResources({ cpus, concurrent });
-    const order: ('planned' | 'naive')[] =
-      concurrent % 2 === 0 ? ['naive', 'planned'] : ['planned', 'naive'];
-    for (const how of order) {
+    const wallMs = { planned: 0, naive: 0 };
+    const order: ('planned' | 'naive')[] = ['planned', 'naive', 'naive', 'planned'];
+    for (const [round, how] of order.entries()) {
       const started = performance.now();
       await Promise.all(
         Array.from({ length: concurrent }, (_, slot) =>
           runStages({
-            workDir: join(root, `conc-${concurrent}-${how}-${slot}`),
+            workDir: join(root, `conc-${concurrent}-${how}-${round}-${slot}`),
             input: { gro: system.gro, top: system.top, itps: system.itps },
             stages: [{ name: 'nvt', mdp: nvtParams(nsteps) }],
             // naive: no thread or pinning options, mdrun decides for itself
@@ -168,19 +168,21 @@ async function concurrency(root: string): Promise<void> {
           }),
         ),
       );
-      const ms = performance.now() - started;
-      const rate = nsPerDay(concurrent * nsteps * DT_PS, ms);
-      results[`${concurrent}-${how}`] = rate;
+      wallMs[how] += performance.now() - started;
+    }
+    const rate = (how: 'planned' | 'naive') =>
+      nsPerDay(2 * concurrent * nsteps * DT_PS, wallMs[how]);
+    for (const how of ['planned', 'naive'] as const) {
       const flags =
         how === 'planned'
           ? plan.slots.map((s) => mdrunResourceArgs(s, 'dynamics').join(' ')).join(' | ')
           : '(mdrun defaults)';
       console.log(
-        `   ${String(concurrent).padStart(4)}  ${how.padEnd(8)} ${(ms / 1000).toFixed(1).padStart(7)}   ${rate.toFixed(2).padStart(16)}   ${flags}`,
+        `   ${String(concurrent).padStart(4)}  ${how.padEnd(8)} ${(wallMs[how] / 1000).toFixed(1).padStart(10)}   ${rate(how).toFixed(2).padStart(16)}   ${flags}`,
       );
     }
     console.log(
-      `         ratio planned/naive at ${concurrent}: ${((results[`${concurrent}-planned`] ?? 0) / (results[`${concurrent}-naive`] ?? 1)).toFixed(3)}`,
+      `         ratio planned/naive at ${concurrent}: ${(rate('planned') / rate('naive')).toFixed(3)}`,
     );
   }
 }

@@ -47,6 +47,11 @@ export interface PrepareSystemOptions {
   readonly seed?: number;
   /** Threads for the minimisation (default: one rank, mdrun picks the OpenMP threads). */
   readonly resources?: MdrunResources;
+  /**
+   * Minimise with `mdrun -reprod -notunepme`, so that the same build and thread count give the
+   * same `em.gro` bytes on every run (default false: mdrun's faster, run-to-run varying choice).
+   */
+  readonly reproducible?: boolean;
   /** Cancels the preparation (the running gmx gets SIGTERM, then SIGKILL). */
   readonly signal?: AbortSignal;
   /** Which gmx to run; a {@link Gmx} or its options (default: `FOLD_GMX` or `gmx` on PATH). */
@@ -250,6 +255,7 @@ export async function prepareSystem(options: PrepareSystemOptions): Promise<Prep
     deffnm: 'em',
     kind: 'minimization',
     resources: options.resources ?? { ntmpi: 1 },
+    ...(options.reproducible ? { reproducible: true, tunePme: false } : {}),
   });
   const minimization = parseMinimizationLog(await readFile(f('em.log'), 'utf8'));
   const gro = readGroSummary(await readFile(f('em.gro'), 'utf8'));

@@ -1,3 +1,5 @@
+import { open } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { execa } from 'execa';
 import {
   GmxAbortedError,
@@ -64,6 +66,13 @@ export interface GmxCallOptions {
   readonly killGraceMs?: number;
   /** Called with the process id as soon as gmx has started. */
   readonly onSpawn?: (pid: number) => void;
+  /**
+   * Send stderr to this file (relative to `cwd`, truncated first) instead of a pipe, and discard
+   * stdout. A process writing to a pipe dies of SIGPIPE once its parent is gone; with a file, an
+   * mdrun whose runner was killed keeps running until the next runner stops it cleanly. The file
+   * is read back for error reports.
+   */
+  readonly stderrFile?: string;
 }
 
 /** Low-level call options: {@link GmxCallOptions} plus what goes to stdin. */
@@ -88,6 +97,25 @@ export function resolveGmxPath(gmxPath?: string): string {
   const chosen = gmxPath ?? process.env.FOLD_GMX ?? 'gmx';
   if (chosen.length === 0) return 'gmx';
   return chosen;
+}
+
+async function readTail(path: string, maxBytes: number): Promise<string> {
+  let handle: Awaited<ReturnType<typeof open>>;
+  try {
+    handle = await open(path, 'r');
+  } catch {
+    // Never created: the process did not start; its failure is reported from the exit status.
+    return '';
+  }
+  try {
+    const size = (await handle.stat()).size;
+    const length = Math.min(size, maxBytes);
+    const buffer = Buffer.alloc(length);
+    await handle.read(buffer, 0, length, size - length);
+    return buffer.toString('utf8');
+  } finally {
+    await handle.close();
+  }
 }
 
 function tail(text: string, lines: number): string {
@@ -169,6 +197,9 @@ export class GmxProcess {
       env: { ...this.#env, GMX_MAXBACKUP: '-1' },
       extendEnv: true,
       input: options.input ?? '',
+      ...(options.stderrFile
+        ? { stdout: 'ignore' as const, stderr: { file: resolve(options.cwd, options.stderrFile) } }
+        : {}),
       reject: false,
       stripFinalNewline: false,
       maxBuffer: options.maxBufferBytes ?? 512 * 1024 * 1024,
@@ -181,7 +212,11 @@ export class GmxProcess {
     const result = await child;
     const durationMs = performance.now() - started;
     const stdout = typeof result.stdout === 'string' ? result.stdout : '';
-    const stderr = typeof result.stderr === 'string' ? result.stderr : '';
+    const stderr = options.stderrFile
+      ? await readTail(resolve(options.cwd, options.stderrFile), 256 * 1024)
+      : typeof result.stderr === 'string'
+        ? result.stderr
+        : '';
     if (result.failed) {
       const spawnCode = (result as { code?: unknown }).code;
       if (spawnCode === 'ENOENT' || spawnCode === 'EACCES') {

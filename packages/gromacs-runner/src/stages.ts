@@ -609,6 +609,7 @@ async function runMdrun(call: MdrunCall): Promise<void> {
       resources: options.resources ?? { ntmpi: 1 },
       signal,
       killGraceMs: call.killGraceMs,
+      stderrFile: `${stage.name}.mdrun.txt`,
       onSpawn: (pid) => {
         pidWrite = lock.setMdrunPid(pid);
       },

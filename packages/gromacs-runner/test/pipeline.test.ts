@@ -209,4 +209,23 @@ describe('preparing other proteins, force fields and boxes', () => {
     },
     120_000,
   );
+
+  it('minimises to the same bytes twice when asked to be reproducible', async () => {
+    const prepareOnce = (name: string) =>
+      prepareSystem({
+        pdbText: cleanProteinPdb('1l2y'),
+        workDir: join(dir.path, name),
+        forceField: 'charmm27',
+        water: 'tip3p',
+        box: 'cubic',
+        seed: 11,
+        emParams: { nsteps: 50 },
+        resources: { ntmpi: 1, ntomp: 1, pin: 'off' },
+        reproducible: true,
+      });
+    const one = await prepareOnce('repro-1');
+    const two = await prepareOnce('repro-2');
+    expect(await readFile(two.gro)).toEqual(await readFile(one.gro));
+    expect(two.emEnergyKjMol).toBe(one.emEnergyKjMol);
+  }, 120_000);
 });
