@@ -12,6 +12,7 @@ import {
   type RunStagesResult,
   readEdr,
   readGroSummary,
+  reproducibleMdrun,
   rerunEnergies,
   runStages,
   type StageProgress,
@@ -155,6 +156,27 @@ describe('the full pipeline on 1L2Y', () => {
     const at300 = original.values[original.steps.indexOf(300)];
     expect(recomputed.values).toHaveLength(1);
     expect(Math.abs((recomputed.values[0] as number) - (at300 as number))).toBeLessThan(1);
+  });
+
+  it('replays a short continuation bit for bit with the reproducible mdrun settings', async () => {
+    const md = run.stages[2];
+    if (!md) throw new Error('no md stage');
+    const gmx = new Gmx();
+    const potentials: number[][] = [];
+    for (const deffnm of ['replay-a', 'replay-b']) {
+      await gmx.mdrun({
+        cwd: dir.path,
+        deffnm,
+        tpr: md.files.tpr,
+        nsteps: 20,
+        ...reproducibleMdrun(1),
+      });
+      potentials.push([
+        ...energySeries(await readEdr(join(dir.path, `${deffnm}.edr`)), 'Potential').values,
+      ]);
+    }
+    expect(potentials[0]?.length).toBeGreaterThan(0);
+    expect(potentials[1]).toEqual(potentials[0]);
   });
 
   it('skips finished stages when called again on the same directory', async () => {
