@@ -46,6 +46,9 @@ const NEXT_STATES: Readonly<Record<AssignmentState, readonly AssignmentState[]>>
   expired: [],
 };
 
+const SimulatedTimePsSchema = Type.Number({ minimum: 0, maximum: 1e15 });
+const NsPerDaySchema = Type.Number({ minimum: 0, maximum: 1e9 });
+
 /** The stored form of a miner's assignment (without its version). */
 export const MinerAssignmentRecordSchema = Type.Object(
   {
@@ -62,8 +65,14 @@ export const MinerAssignmentRecordSchema = Type.Object(
     stage: StageSchema,
     step: StepSchema,
     bestEnergyKjMol: Type.Optional(EnergyKjMolSchema),
+    /** The stage of the best frame (steps count from 0 in each stage). */
+    bestStage: Type.Optional(StageSchema),
     bestFrameStep: Type.Optional(StepSchema),
     commitment: Type.Optional(CommitmentSchema),
+    /** Simulated time of the current stage's last frame, ps. */
+    simulatedTimePs: Type.Optional(SimulatedTimePsSchema),
+    /** Speed of the running simulation, ns/day. */
+    nsPerDay: Type.Optional(NsPerDaySchema),
     filesDir: AbsolutePathSchema,
     bytesUsed: Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER }),
     error: Type.Optional(ReasonSchema),
@@ -100,8 +109,11 @@ export const AssignmentUpdateSchema = Type.Object(
     stage: Type.Optional(StageSchema),
     step: Type.Optional(StepSchema),
     bestEnergyKjMol: Type.Optional(EnergyKjMolSchema),
+    bestStage: Type.Optional(StageSchema),
     bestFrameStep: Type.Optional(StepSchema),
     commitment: Type.Optional(CommitmentSchema),
+    simulatedTimePs: Type.Optional(SimulatedTimePsSchema),
+    nsPerDay: Type.Optional(NsPerDaySchema),
     bytesUsed: Type.Optional(Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER })),
     error: Type.Optional(ReasonSchema),
   },

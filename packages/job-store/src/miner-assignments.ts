@@ -81,6 +81,11 @@ export class MinerAssignments {
     return this.table.get(id);
   }
 
+  /** The assignments that exist among `ids`, in their order, read in one round trip. */
+  async getMany(ids: readonly string[]): Promise<MinerAssignment[]> {
+    return this.table.getMany(ids);
+  }
+
   /** The assignment. @throws {AssignmentNotFoundError} */
   async require(id: string): Promise<MinerAssignment> {
     return this.table.require(id);

@@ -86,6 +86,35 @@ describe('miner assignments on a real redis-server', () => {
     expect(unchanged.assignment.version).toBe(3);
   });
 
+  it('records the stage of the best frame, the simulated time and the speed', async () => {
+    const id = (await assignments.create(input('a-6'))).assignment.id;
+    await assignments.update(id, {
+      state: 'running',
+      stage: 'md',
+      bestStage: 'npt',
+      bestFrameStep: 500,
+      simulatedTimePs: 12.5,
+      nsPerDay: 48.25,
+    });
+    expect(await assignments.require(id)).toMatchObject({
+      bestStage: 'npt',
+      bestFrameStep: 500,
+      simulatedTimePs: 12.5,
+      nsPerDay: 48.25,
+    });
+    await expect(assignments.update(id, { nsPerDay: -1 })).rejects.toBeInstanceOf(
+      InvalidInputError,
+    );
+  });
+
+  it('reads several assignments in one call, skipping unknown ids', async () => {
+    const a = (await assignments.create(input('many-a'))).assignment.id;
+    const b = (await assignments.create(input('many-b'))).assignment.id;
+    const found = await assignments.getMany([b, `${HOTKEYS.alice}.many-none`, a]);
+    expect(found.map((r) => r.id)).toEqual([b, a]);
+    expect(await assignments.getMany([])).toEqual([]);
+  });
+
   it('refuses an update against a stale version', async () => {
     const { assignment } = await assignments.create(input('a-3'));
     await assignments.update(assignment.id, { state: 'running' });
