@@ -252,9 +252,14 @@ async function evaluateCandidate(
       emParams: mergeMdp(c.emParams, { nsteps: 0 }),
       seed: c.ionSeed,
     });
-    minimisation = await minimiseReproducibly(prepared.workDir, c);
   } catch (error) {
     if (isCandidateFailure(error)) return rejected('prepare', firstSentence(error.message));
+    throw error;
+  }
+  try {
+    minimisation = await minimiseReproducibly(prepared.workDir, c);
+  } catch (error) {
+    if (isCandidateFailure(error)) return rejected('minimise', firstSentence(error.message));
     throw error;
   }
   for (const path of [prepared.top, ...prepared.itps]) {
