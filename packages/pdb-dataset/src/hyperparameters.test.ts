@@ -66,6 +66,53 @@ describe('candidateHyperparameters', () => {
   });
 });
 
+describe('candidateHyperparameters with fixed values', () => {
+  it('tries only the base combinations with the fixed force field, water and box', () => {
+    const list = candidateHyperparameters('1ubq', 5, { fixed: { forceField: 'amber03' } });
+    expect(list).toHaveLength(6);
+    expect(list.every((h) => h.forceField === 'amber03')).toBe(true);
+    const all = candidateHyperparameters('1ubq', 5, {
+      fixed: { forceField: 'charmm27', water: 'spce', box: 'cubic' },
+    });
+    expect(all.map((h) => `${h.forceField}/${h.water}/${h.box}`)).toEqual(['charmm27/spce/cubic']);
+  });
+
+  it('replaces drawn perturbations by fixed ones and leaves the other draws unchanged', () => {
+    fc.assert(
+      fc.property(fc.integer(), fc.constantFrom(290, 300.5, 330), (seed, temperatureK) => {
+        const free = candidateHyperparameters('1l2y', seed);
+        const fixed = candidateHyperparameters('1l2y', seed, { fixed: { temperatureK } });
+        expect(fixed).toEqual(free.map((h) => ({ ...h, temperatureK })));
+      }),
+      { numRuns: 30 },
+    );
+  });
+
+  it('keeps fixed values in the reference space too', () => {
+    const list = candidateHyperparameters('1ubq', 2, {
+      space: 'reference',
+      fixed: { pressureBar: 2 },
+    });
+    expect(list).toHaveLength(12);
+    expect(list.every((h) => h.pressureBar === 2 && h.temperatureK === 300)).toBe(true);
+  });
+
+  it('refuses fixed values outside the space or their range', () => {
+    expect(() =>
+      candidateHyperparameters('1ubq', 1, {
+        space: 'reference',
+        fixed: { forceField: 'amber99sb-ildn' },
+      }),
+    ).toThrow(/no amber99sb-ildn/);
+    expect(() =>
+      candidateHyperparameters('1ubq', 1, { fixed: { water: 'tip4p' as 'tip3p' } }),
+    ).toThrow(/fixed.water/);
+    expect(() => candidateHyperparameters('1ubq', 1, { fixed: { temperatureK: -3 } })).toThrow(
+      /fixed.temperatureK/,
+    );
+  });
+});
+
 describe('jobSpaceSize', () => {
   it('is about a thousand times the reference space', () => {
     expect(jobSpaceSize('reference')).toBe(12);

@@ -82,6 +82,35 @@ export interface CandidateOptions {
   readonly space?: SearchSpace;
   /** How many candidates to return (default: one per base combination). */
   readonly maxCandidates?: number;
+  /**
+   * Values every candidate must have (a researcher's choice of force field, temperature, ...):
+   * only base combinations with the fixed force field, water and box are tried, and fixed
+   * perturbations replace the drawn ones. Without it the list is exactly as before.
+   */
+  readonly fixed?: Partial<Hyperparameters>;
+}
+
+function checkFixed(fixed: Partial<Hyperparameters>): void {
+  const choice = <T extends string>(field: string, value: T | undefined, allowed: readonly T[]) => {
+    if (value !== undefined && !allowed.includes(value))
+      throw new InvalidOptionsError(
+        `fixed.${field} must be one of ${allowed.join(', ')} (got ${JSON.stringify(value)})`,
+      );
+  };
+  choice('forceField', fixed.forceField, FORCE_FIELDS);
+  choice('water', fixed.water, WATER_MODELS);
+  choice('box', fixed.box, BOX_SHAPES);
+  const ranges = {
+    boxDistanceNm: [0.1, 10],
+    ionConcentrationMolar: [0, 5],
+    temperatureK: [1, 1000],
+    pressureBar: [0, 10000],
+  } as const;
+  for (const [field, [min, max]] of Object.entries(ranges)) {
+    const value = fixed[field as keyof typeof ranges];
+    if (value !== undefined && !(Number.isFinite(value) && value >= min && value <= max))
+      throw new InvalidOptionsError(`fixed.${field} must be in [${min}, ${max}] (got ${value})`);
+  }
 }
 
 /**
@@ -99,7 +128,18 @@ export function candidateHyperparameters(
   if (!Number.isSafeInteger(seed))
     throw new InvalidOptionsError(`seed must be an integer (got ${seed})`);
   const space = options.space ?? 'full';
-  const bases = baseCombinations(space);
+  const fixed = options.fixed ?? {};
+  checkFixed(fixed);
+  const bases = baseCombinations(space).filter(
+    (b) =>
+      (fixed.forceField === undefined || b.forceField === fixed.forceField) &&
+      (fixed.water === undefined || b.water === fixed.water) &&
+      (fixed.box === undefined || b.box === fixed.box),
+  );
+  if (bases.length === 0)
+    throw new InvalidOptionsError(
+      `the ${space} search space has no ${fixed.forceField}/${fixed.water}/${fixed.box} combination`,
+    );
   const max = options.maxCandidates ?? bases.length;
   if (!Number.isSafeInteger(max) || max < 1) {
     throw new InvalidOptionsError(`maxCandidates must be a positive integer (got ${max})`);
@@ -116,16 +156,19 @@ export function candidateHyperparameters(
         ionConcentrationMolar: 0,
         temperatureK: 300,
         pressureBar: 1.0,
+        ...fixed,
       });
       if (i + 1 === order.length) break;
       continue;
     }
+    // Drawn even when fixed, so that fixing one value leaves the others' draws as they were.
     out.push({
       ...base,
       boxDistanceNm: random.pick(PERTURBATIONS.boxDistanceNm),
       ionConcentrationMolar: random.pick(PERTURBATIONS.ionConcentrationMolar),
       temperatureK: random.pick(PERTURBATIONS.temperatureK),
       pressureBar: random.pick(PERTURBATIONS.pressureBar),
+      ...fixed,
     });
   }
   return out;

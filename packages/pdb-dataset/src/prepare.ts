@@ -115,6 +115,11 @@ export interface PrepareJobOptions {
   readonly space?: SearchSpace;
   /** Candidates to try before giving up; default one per base combination (18, or 12). */
   readonly maxCandidates?: number;
+  /**
+   * Hyperparameters every candidate must have (see {@link CandidateOptions.fixed}); the search
+   * covers the rest.
+   */
+  readonly fixed?: Partial<Hyperparameters>;
   /** Minimisation step limit (default 50,000, the runner's preset). */
   readonly emMaxSteps?: number;
   /** Stability check settings. */
@@ -549,6 +554,7 @@ export async function prepareJob(options: PrepareJobOptions): Promise<PreparedJo
   const candidateOptions: CandidateOptions = {
     space,
     ...(options.maxCandidates !== undefined ? { maxCandidates: options.maxCandidates } : {}),
+    ...(options.fixed !== undefined ? { fixed: options.fixed } : {}),
   };
   const candidates = candidateHyperparameters(id, options.seed, candidateOptions);
 
