@@ -168,7 +168,11 @@ export class Miner {
         cleanup.push(() => client.close());
       }
       const gate = await ValidatorGate.open(
-        { minStakeRao: taoToRao(config.minStakeTao), devAllow: new Set(config.devAllow) },
+        {
+          minStakeRao: taoToRao(config.minStakeTao),
+          devAllow: new Set(config.devAllow),
+          chain: chain !== undefined,
+        },
         chain === undefined || config.netuid === undefined
           ? undefined
           : { client: chain, netuid: config.netuid },

@@ -8,6 +8,8 @@ export interface GatePolicy {
   readonly minStakeRao: bigint;
   /** Development: hotkeys served without any chain check. */
   readonly devAllow: ReadonlySet<string>;
+  /** Whether the miner reads a chain at all (without one, only the allowlist is served). */
+  readonly chain: boolean;
 }
 
 /** What the gate knows about a registered hotkey. */
@@ -68,7 +70,10 @@ export function judgeCaller(
   const priority = standing === undefined ? 0 : stakeTao(standing.stakeRao);
   if (policy.devAllow.has(hotkey)) return { blacklisted: false, priority };
   if (snapshot === undefined) {
-    return { blacklisted: true, reason: 'the metagraph is not available', priority };
+    const reason = policy.chain
+      ? 'the metagraph is not available yet'
+      : 'hotkey is not in the development allowlist (this miner reads no chain)';
+    return { blacklisted: true, reason, priority };
   }
   if (standing === undefined) {
     return { blacklisted: true, reason: 'hotkey is not registered on the subnet', priority };
