@@ -17,6 +17,7 @@ export type RunnerErrorCode =
   | 'INVALID_INPUT'
   | 'INVALID_MDP'
   | 'EDR_FORMAT'
+  | 'TRR_FORMAT'
   | 'PARSE_FAILED'
   | 'RUN_STATE_MISMATCH'
   | 'RUN_LOCKED'
@@ -249,6 +250,14 @@ export class EdrFormatError extends GromacsError {
   override name = 'EdrFormatError';
   constructor(message: string, details: { file?: string; offset: number }) {
     super('EDR_FORMAT', message, { details });
+  }
+}
+
+/** A `.trr` trajectory is malformed, truncated or over a limit (`details.file`, `details.offset`). */
+export class TrrFormatError extends GromacsError {
+  override name = 'TrrFormatError';
+  constructor(message: string, details: { file?: string; offset: number }) {
+    super('TRR_FORMAT', message, { details });
   }
 }
 

@@ -5,7 +5,7 @@
  * - {@link runStages}: EM/NVT/NPT/MD with checkpoints, resume after any crash, cancellation, progress.
  * - {@link Gmx}: typed gmx subcommands (argument arrays, never a shell).
  * - mdp as data: {@link MdpParams}, {@link validateMdpParams}, {@link renderMdp}, {@link parseMdp}, {@link stagePreset}.
- * - Reading results: {@link readEdr} (energies without gmx), {@link parseTprDump}, {@link extractFrame}, {@link rerunEnergies}.
+ * - Reading results: {@link readEdr} (energies without gmx), {@link readTrr} (frames without gmx), {@link parseTprDump}, {@link extractFrame}, {@link rerunEnergies}.
  * - Resources: {@link planResources}, {@link detectGromacs}, {@link detectGpus}.
  * - Errors: {@link GromacsError} and subclasses.
  */
@@ -53,6 +53,7 @@ export {
   RunLockedError,
   type RunnerErrorCode,
   RunStateMismatchError,
+  TrrFormatError,
   UnknownForceFieldError,
 } from './errors.js';
 export {
@@ -167,5 +168,15 @@ export {
   type SystemFiles,
 } from './stages.js';
 export { checkTopologyIncludes, parseMolecules, topologyIncludes } from './topology.js';
-export { type DumpValue, parseTprDump, type TprDump } from './tpr-dump.js';
+export { type DumpValue, parseTprDump, type TprConstraints, type TprDump } from './tpr-dump.js';
+export {
+  encodeTrr,
+  MAX_TRR_BYTES,
+  parseTrr,
+  readTrr,
+  type TrrData,
+  type TrrFrame,
+  type TrrFrameInput,
+  type TrrLimits,
+} from './trr.js';
 export { parseXvg, type XvgTable } from './xvg.js';

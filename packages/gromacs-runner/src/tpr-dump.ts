@@ -28,6 +28,27 @@ export interface TprDump {
   }[];
   /** Mass of every atom in system order, amu (5 significant digits, as gmx dump prints them). */
   readonly masses: Float64Array;
+  /** Charge of every atom in system order, e (6 significant digits). */
+  readonly charges: Float64Array;
+  /** Name of every atom in system order (`N`, `CA`, `OW`, ...). */
+  readonly atomNames: readonly string[];
+  /** Residue name of every atom in system order (`ASN`, `SOL`, `NA`, ...). */
+  readonly residueNames: readonly string[];
+  /** Residue number of every atom as the topology numbers residues within its molecule type. */
+  readonly residueNumbers: Int32Array;
+  /**
+   * Every distance the run holds fixed, system-wide 0-based atom indices with the length, nm:
+   * constraints (`Constraint`, `Constr. No Conn.`) and the three distances of each SETTLE
+   * (O-H1, O-H2, H1-H2).
+   */
+  readonly constraints: TprConstraints;
+}
+
+/** Fixed distances of a run input: pair `k` is atoms `atomsA[k]`, `atomsB[k]` at `lengthsNm[k]`. */
+export interface TprConstraints {
+  readonly atomsA: Int32Array;
+  readonly atomsB: Int32Array;
+  readonly lengthsNm: Float64Array;
 }
 
 function scalar(text: string): string | number | boolean {
@@ -52,8 +73,9 @@ const indentOf = (line: string) => line.length - line.trimStart().length;
 
 /**
  * Parses `gmx dump -s run.tpr` text: the inputrec (to compare a miner's parameters with the
- * assigned ones), the coupling-group options, and per-atom masses from the topology (to catch
- * edited masses).
+ * assigned ones), the coupling-group options, and from the topology per-atom masses, charges,
+ * atom and residue names (to catch an edited topology) and the constrained distances (to check
+ * a frame's geometry).
  * @throws {GmxParseError} when the text lacks the inputrec or topology sections.
  */
 export function parseTprDump(text: string): TprDump {
@@ -115,13 +137,32 @@ export function parseTprDump(text: string): TprDump {
   );
   const atomCount = atomCountMatch ? Number(atomCountMatch[1]) : Number.NaN;
   const blocks: { type: number; name: string; count: number }[] = [];
-  const typeMasses = new Map<number, number[]>();
-  let currentType: number | null = null;
+  const types = new Map<number, MolType>();
+  const constraintLengths = new Map<number, number>();
+  const settleLengths = new Map<number, { doh: number; dhh: number }>();
+  let current: MolType | null = null;
+  // Inside a molecule type, `atom (N):` opens the atom properties first, then the atom names.
+  let atomBlocks = 0;
+  let section: 'atoms' | 'names' | 'residues' | 'constraints' | 'settles' | null = null;
   for (let k = topologyStart + 1; k < lines.length; k++) {
     const line = lines[k] as string;
     // The topology ends where the group lists, box, coordinates and velocities begin (ffparams
     // has column-0 lines of its own, so indentation cannot tell).
     if (/^(grp\[|box \(|x \(|v \()/.test(line)) break;
+    const functype = /^\s+functype\[(\d+)\]=(CONSTR|CONSTRNC|SETTLE), (.*)$/.exec(line);
+    if (functype) {
+      const id = Number(functype[1]);
+      const values = functype[3] as string;
+      if (functype[2] === 'SETTLE') {
+        const doh = /doh=\s*(\S+?),/.exec(values);
+        const dhh = /dhh=\s*(\S+)/.exec(values);
+        settleLengths.set(id, { doh: Number(doh?.[1]), dhh: Number(dhh?.[1]) });
+      } else {
+        const dA = /dA=\s*(\S+?),/.exec(values);
+        constraintLengths.set(id, Number(dA?.[1]));
+      }
+      continue;
+    }
     const molblock = /^\s+moltype\s+=\s+(\d+)\s+"(.*)"\s*$/.exec(line);
     if (molblock) {
       const count = /#molecules\s+=\s+(\d+)/.exec(lines[k + 1] ?? '');
@@ -134,15 +175,80 @@ export function parseTprDump(text: string): TprDump {
     }
     const moltype = /^\s+moltype \((\d+)\):\s*$/.exec(line);
     if (moltype) {
-      currentType = Number(moltype[1]);
-      typeMasses.set(currentType, []);
+      current = {
+        masses: [],
+        charges: [],
+        residueIndex: [],
+        names: [],
+        residues: [],
+        constraints: [],
+        settles: [],
+      };
+      types.set(Number(moltype[1]), current);
+      atomBlocks = 0;
+      section = null;
       continue;
     }
-    if (currentType !== null) {
-      const mass = /^\s+atom\[\s*\d+\]=\{.*\bm=\s*([-+]?[\d.]+(?:[eE][-+]?\d+)?),/.exec(line);
-      if (mass) typeMasses.get(currentType)?.push(Number(mass[1]));
+    if (current === null) continue;
+    if (/^\s+atom \(\d+\):\s*$/.test(line)) {
+      atomBlocks += 1;
+      section = atomBlocks === 1 ? 'atoms' : 'names';
+      continue;
+    }
+    if (/^\s+residue \(\d+\):\s*$/.test(line)) {
+      section = 'residues';
+      continue;
+    }
+    const ilist = /^\s+([A-Z][\w. -]*?):\s*$/.exec(line);
+    if (ilist) {
+      const name = ilist[1] as string;
+      section =
+        name === 'Constraint' || name === 'Constr. No Conn.'
+          ? 'constraints'
+          : name === 'Settle'
+            ? 'settles'
+            : null;
+      continue;
+    }
+    switch (section) {
+      case 'atoms': {
+        const atom =
+          /^\s+atom\[\s*\d+\]=\{.*\bm=\s*([-+]?[\d.]+(?:[eE][-+]?\d+)?),\s*q=\s*([-+]?[\d.]+(?:[eE][-+]?\d+)?),.*\bresind=\s*(\d+)/.exec(
+            line,
+          );
+        if (atom) {
+          current.masses.push(Number(atom[1]));
+          current.charges.push(Number(atom[2]));
+          current.residueIndex.push(Number(atom[3]));
+        }
+        break;
+      }
+      case 'names': {
+        const name = /^\s+atom\[\d+\]=\{name="(.*)"\}\s*$/.exec(line);
+        if (name) current.names.push(name[1] as string);
+        break;
+      }
+      case 'residues': {
+        const residue = /^\s+residue\[\d+\]=\{name="(.*)", nr=\s*(-?\d+)/.exec(line);
+        if (residue)
+          current.residues.push({ name: residue[1] as string, number: Number(residue[2]) });
+        break;
+      }
+      case 'constraints': {
+        const c = /^\s+\d+ type=(\d+) \(CONSTRN?C?\)\s+(\d+)\s+(\d+)\s*$/.exec(line);
+        if (c) current.constraints.push([Number(c[1]), Number(c[2]), Number(c[3])]);
+        break;
+      }
+      case 'settles': {
+        const c = /^\s+\d+ type=(\d+) \(SETTLE\)\s+(\d+)\s+(\d+)\s+(\d+)\s*$/.exec(line);
+        if (c) current.settles.push([Number(c[1]), Number(c[2]), Number(c[3]), Number(c[4])]);
+        break;
+      }
+      default:
+        break;
     }
   }
+  const typeMasses = new Map([...types].map(([id, t]) => [id, t.masses]));
   const molecules = blocks.map((b) => ({
     name: b.name,
     count: b.count,
@@ -155,13 +261,80 @@ export function parseTprDump(text: string): TprDump {
     );
   }
   const masses = new Float64Array(total);
+  const charges = new Float64Array(total);
+  const residueNumbers = new Int32Array(total);
+  const atomNames: string[] = [];
+  const residueNames: string[] = [];
+  const atomsA: number[] = [];
+  const atomsB: number[] = [];
+  const lengths: number[] = [];
+  const lengthOf = (id: number) => {
+    const length = constraintLengths.get(id);
+    if (length === undefined || !Number.isFinite(length)) {
+      throw new GmxParseError(`gmx dump topology lacks the length of constraint type ${id}`);
+    }
+    return length;
+  };
   let at = 0;
   for (const b of blocks) {
-    const perType = typeMasses.get(b.type) ?? [];
+    const t = types.get(b.type);
+    if (t === undefined) throw new GmxParseError(`gmx dump topology lacks molecule type ${b.type}`);
+    const n = t.masses.length;
+    if (t.names.length !== n || t.residueIndex.some((r) => t.residues[r] === undefined)) {
+      throw new GmxParseError(`gmx dump molecule type ${b.name} has inconsistent atom lists`);
+    }
     for (let c = 0; c < b.count; c++) {
-      masses.set(perType, at);
-      at += perType.length;
+      masses.set(t.masses, at);
+      charges.set(t.charges, at);
+      for (let i = 0; i < n; i++) {
+        const residue = t.residues[t.residueIndex[i] as number] as { name: string; number: number };
+        atomNames.push(t.names[i] as string);
+        residueNames.push(residue.name);
+        residueNumbers[at + i] = residue.number;
+      }
+      for (const [type, a, bAtom] of t.constraints) {
+        atomsA.push(at + a);
+        atomsB.push(at + bAtom);
+        lengths.push(lengthOf(type));
+      }
+      for (const [type, o, h1, h2] of t.settles) {
+        const settle = settleLengths.get(type);
+        if (settle === undefined || !Number.isFinite(settle.doh) || !Number.isFinite(settle.dhh)) {
+          throw new GmxParseError(`gmx dump topology lacks the distances of SETTLE type ${type}`);
+        }
+        atomsA.push(at + o, at + o, at + h1);
+        atomsB.push(at + h1, at + h2, at + h2);
+        lengths.push(settle.doh, settle.doh, settle.dhh);
+      }
+      at += n;
     }
   }
-  return { inputrec, groupOptions, atomCount, molecules, masses };
+  return {
+    inputrec,
+    groupOptions,
+    atomCount,
+    molecules,
+    masses,
+    charges,
+    atomNames,
+    residueNames,
+    residueNumbers,
+    constraints: {
+      atomsA: Int32Array.from(atomsA),
+      atomsB: Int32Array.from(atomsB),
+      lengthsNm: Float64Array.from(lengths),
+    },
+  };
+}
+
+interface MolType {
+  masses: number[];
+  charges: number[];
+  residueIndex: number[];
+  names: string[];
+  residues: { name: string; number: number }[];
+  /** [constraint type, atom a, atom b], molecule-local indices. */
+  constraints: [number, number, number][];
+  /** [settle type, O, H1, H2], molecule-local indices. */
+  settles: [number, number, number, number][];
 }

@@ -12,6 +12,7 @@ import {
   type RunStagesResult,
   readEdr,
   readGroSummary,
+  readTrr,
   reproducibleMdrun,
   rerunEnergies,
   runStages,
@@ -120,6 +121,89 @@ describe('the full pipeline on 1L2Y', () => {
     );
     expect(nvt.inputrec).toMatchObject({ 'ld-seed': SEED, nsteps: 300 });
     expect('gen-seed' in nvt.inputrec).toBe(false);
+  });
+
+  it('reads atom and residue names, charges and constrained distances from a run input', async () => {
+    const dump = parseTprDump(
+      await new Gmx().dump({ cwd: dir.path, tpr: run.stages[2]?.files.tpr ?? '' }),
+    );
+    const protein = system.proteinAtomCount;
+    expect(dump.atomNames).toHaveLength(system.atomCount);
+    expect(dump.atomNames.slice(0, 2)).toEqual(['N', 'H1']);
+    expect(dump.residueNames[0]).toBe('ASN');
+    expect(dump.residueNames[protein - 1]).toBe('SER');
+    expect(dump.residueNumbers[protein - 1]).toBe(20);
+    expect(dump.atomNames.slice(protein, protein + 3)).toEqual(['OW', 'HW1', 'HW2']);
+    expect(dump.residueNames[protein]).toBe('SOL');
+    const netCharge = dump.charges.reduce((sum, q) => sum + q, 0);
+    expect(Math.abs(netCharge)).toBeLessThan(1e-3);
+    // h-bonds constraints of the protein, three SETTLE distances per water.
+    const { atomsA, atomsB, lengthsNm } = dump.constraints;
+    const waterDistances = 3 * system.waterMolecules;
+    expect(lengthsNm.length).toBeGreaterThan(waterDistances + 100);
+    expect(atomsA[lengthsNm.length - 1]).toBe(
+      system.atomCount - system.ions.positive - system.ions.negative - 2,
+    );
+    expect(atomsB[lengthsNm.length - 1]).toBe(
+      system.atomCount - system.ions.positive - system.ions.negative - 1,
+    );
+    expect(lengthsNm[lengthsNm.length - 1]).toBeCloseTo(0.15136, 4); // TIP3P H-H
+    expect(lengthsNm[0]).toBeCloseTo(0.1, 2); // N-H
+  });
+
+  it('reads full-precision frames without gmx, equal to gmx dump', async () => {
+    const md = run.stages[2];
+    if (!md) throw new Error('no md stage');
+    const trr = await readTrr(md.files.trr);
+    expect(trr.precision).toBe('single');
+    expect(trr.frames.map((f) => f.step)).toEqual([0, 100, 200, 300, 400, 500]);
+    const text = await new Gmx().dump({ cwd: dir.path, trajectory: md.files.trr });
+    const last = text.slice(text.lastIndexOf(' frame 5:'));
+    const vector = (name: string, index: number) => {
+      const m = new RegExp(`\\b${name}\\[\\s*${index}\\]=\\{([^}]*)\\}`).exec(last);
+      return (m?.[1] ?? '').split(',').map(Number);
+    };
+    const frame = trr.frames[5];
+    expect(frame?.timePs).toBeCloseTo(1.0, 6);
+    for (const index of [0, 1, system.atomCount - 1]) {
+      for (const [name, values] of [
+        ['x', frame?.positionsNm],
+        ['v', frame?.velocitiesNmPs],
+      ] as const) {
+        const printed = vector(name, index);
+        expect(printed).toHaveLength(3);
+        printed.forEach((p, k) => {
+          expect(Math.abs((values?.[3 * index + k] as number) - p)).toBeLessThanOrEqual(
+            Math.abs(p) * 1e-5 + 1e-9,
+          );
+        });
+      }
+    }
+    expect(vector('box', 2)[2]).toBeCloseTo(frame?.boxNm?.[8] as number, 4);
+    // Constrained distances hold in every frame mdrun wrote.
+    const dump = parseTprDump(await new Gmx().dump({ cwd: dir.path, tpr: md.files.tpr }));
+    const { atomsA, atomsB, lengthsNm } = dump.constraints;
+    const x = frame?.positionsNm as Float64Array;
+    const box = frame?.boxNm as Float64Array;
+    let worst = 0;
+    for (let k = 0; k < lengthsNm.length; k++) {
+      const a = 3 * (atomsA[k] as number);
+      const b = 3 * (atomsB[k] as number);
+      let dx = (x[b] as number) - (x[a] as number);
+      let dy = (x[b + 1] as number) - (x[a + 1] as number);
+      let dz = (x[b + 2] as number) - (x[a + 2] as number);
+      let s = Math.round(dz / (box[8] as number));
+      dx -= s * (box[6] as number);
+      dy -= s * (box[7] as number);
+      dz -= s * (box[8] as number);
+      s = Math.round(dy / (box[4] as number));
+      dx -= s * (box[3] as number);
+      dy -= s * (box[4] as number);
+      dx -= Math.round(dx / (box[0] as number)) * (box[0] as number);
+      const deviation = Math.abs(Math.hypot(dx, dy, dz) / (lengthsNm[k] as number) - 1);
+      worst = Math.max(worst, deviation);
+    }
+    expect(worst).toBeLessThan(1e-3);
   });
 
   it('reports progress with stage, step, time, speed and potential energy', () => {
