@@ -673,8 +673,6 @@ export function checkConfig(
     fail('staticMiners', 'cannot be given together with chainEndpoint');
   if (config.chainEndpoint === undefined && !config.dryRun)
     fail('dryRun', 'must be true without a chainEndpoint (weights have nowhere to go)');
-  if (config.queryTimeoutSeconds > config.queryIntervalSeconds * 10)
-    fail('queryTimeoutSeconds', 'must be at most ten query intervals');
   const staticUids = new Set(config.staticMiners.map((m) => m.split(':')[0]));
   if (staticUids.size !== config.staticMiners.length) fail('staticMiners', 'gives a uid twice');
   return {
