@@ -5,18 +5,15 @@ import {
   detectGromacs,
   energySeries,
   Gmx,
+  GmxCommandError,
   type GmxOptions,
   GromacsError,
   type MdpParams,
   type MdrunResources,
-  type MinimizationResult,
   mergeMdp,
-  parseMinimizationLog,
   prepareSystem,
   readEdr,
-  readGroSummary,
   referenceStepCounts,
-  renderMdp,
   runStages,
   stagePreset,
 } from '@fold/gromacs-runner';
@@ -239,11 +236,10 @@ async function evaluateCandidate(
     files: [],
   });
   let prepared: Awaited<ReturnType<typeof prepareSystem>>;
-  let minimisation: MinimisationOutcome;
   try {
-    // The runner builds the system; its minimisation is cut to the starting point (nsteps 0) and
-    // redone below with `mdrun -reprod`, which makes em.gro the same bytes on every run of a
-    // build (without it, results change with the process's memory layout).
+    // `reproducible` minimises with `mdrun -reprod`, which makes em.gro the same bytes on every
+    // run of a build (without it, results change with the process's memory layout); a fixed
+    // ld-seed keeps the .tpr identical too (steepest descent draws no random numbers).
     prepared = await prepareSystem({
       ...common,
       pdbText: c.pdbText,
@@ -254,19 +250,24 @@ async function evaluateCandidate(
       boxDistanceNm: c.hyper.boxDistanceNm,
       ionConcentrationMolar: c.hyper.ionConcentrationMolar,
       neutralize: true,
-      emParams: mergeMdp(c.emParams, { nsteps: 0 }),
+      emParams: mergeMdp(c.emParams, { 'ld-seed': c.ionSeed }),
       seed: c.ionSeed,
+      reproducible: true,
     });
   } catch (error) {
-    if (isCandidateFailure(error)) return rejected('prepare', firstSentence(error.message));
+    if (isCandidateFailure(error)) {
+      // Only the minimisation runs mdrun during preparation.
+      const minimising = error instanceof GmxCommandError && error.subcommand === 'mdrun';
+      return rejected(minimising ? 'minimise' : 'prepare', firstSentence(error.message));
+    }
     throw error;
   }
-  try {
-    minimisation = await minimiseReproducibly(prepared.workDir, c);
-  } catch (error) {
-    if (isCandidateFailure(error)) return rejected('minimise', firstSentence(error.message));
-    throw error;
-  }
+  const minimisation = {
+    gro: prepared.gro,
+    mdp: prepared.emParams,
+    result: prepared.minimization,
+    boxNm: prepared.boxNm,
+  };
   for (const path of [prepared.top, ...prepared.itps]) {
     await writeFileAtomic(
       path,
@@ -355,48 +356,6 @@ async function evaluateCandidate(
     roles,
   };
   return { record, files: [minimisation.gro, prepared.top, ...prepared.itps] };
-}
-
-interface MinimisationOutcome {
-  readonly gro: string;
-  readonly mdp: MdpParams;
-  readonly result: MinimizationResult;
-  readonly boxNm: readonly number[];
-}
-
-/** Steepest descent from the runner's solvated, neutralised system, with `mdrun -reprod`. */
-async function minimiseReproducibly(
-  workDir: string,
-  c: CandidateContext,
-): Promise<MinimisationOutcome> {
-  const gmx = c.gmx instanceof Gmx ? c.gmx : new Gmx(c.gmx ?? {});
-  const call = { cwd: workDir, ...(c.signal !== undefined ? { signal: c.signal } : {}) };
-  // A fixed ld-seed keeps the .tpr identical too (steepest descent draws no random numbers).
-  const mdp = mergeMdp(stagePreset('em', { forceField: c.hyper.forceField }), c.emParams, {
-    'ld-seed': c.ionSeed,
-  });
-  await writeFileAtomic(
-    join(workDir, 'em.mdp'),
-    renderMdp(mdp, { comment: 'energy minimisation' }),
-  );
-  await gmx.grompp({
-    ...call,
-    mdp: 'em.mdp',
-    coordinates: 'solv_ions.gro',
-    topology: 'topol.top',
-    output: 'em.tpr',
-  });
-  await gmx.mdrun({
-    ...call,
-    deffnm: 'em',
-    kind: 'minimization',
-    resources: c.resources,
-    reproducible: true,
-    tunePme: false,
-  });
-  const result = parseMinimizationLog(await readFile(join(workDir, 'em.log'), 'utf8'));
-  const gro = join(workDir, 'em.gro');
-  return { gro, mdp, result, boxNm: readGroSummary(await readFile(gro, 'utf8')).boxNm };
 }
 
 /** Options of {@link prepareConfiguration}. */
