@@ -17,6 +17,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { jobLayout } from '../src/job-files.js';
 import type { Miner } from '../src/miner.js';
+import { estimateJobBytes, planStages } from '../src/stage-plan.js';
 import {
   assignRequest,
   cleanup,
@@ -247,4 +248,86 @@ describe('a miner with a real axon, Redis and gmx', () => {
     expect(again.response.accepted).toBe(true);
     await waitForState('cancel-2', ['finished'], 120_000);
   }, 240_000);
+});
+
+describe('disk quota and deadlines', () => {
+  let quotaDir: string;
+  let quotaMiner: Miner;
+  let quotaTarget: AxonTarget;
+  const shortParams = () => stageParams(fixture.spec, { nvt: 3_000 });
+
+  beforeAll(async () => {
+    quotaDir = await scratchDir('quota');
+    const inputBytes = fixture.files.reduce((sum, f) => sum + f.bytes.length, 0);
+    const estimate = estimateJobBytes(
+      planStages(shortParams(), { minFrameIntervalSteps: 0 }),
+      fixture.spec.system.atomCount,
+      inputBytes,
+    );
+    // Room for one such job's estimate but not two.
+    quotaMiner = await startMiner({
+      ...testSettings(redis.url, quotaDir),
+      redisPrefix: 'fold:miner:quota',
+      devAllow: [keys.alice.address],
+      maxQueuedJobs: 3,
+      diskQuotaBytes: Math.round(estimate * 1.5),
+    });
+    quotaTarget = quotaMiner.axonInfo as AxonTarget;
+  }, 60_000);
+
+  afterAll(async () => {
+    await quotaMiner?.stop();
+    await cleanup(quotaDir);
+  });
+
+  it('refuses a job whose disk estimate would not fit beside the running ones', async () => {
+    const first = await alice.call(
+      quotaTarget,
+      FoldAssign,
+      assignRequest(fixture, 'quota-1', shortParams(), { deadlineMs: 6_000 }),
+      { timeoutMs: 30_000 },
+    );
+    if (!first.ok) throw first.error;
+    expect(first.response.accepted).toBe(true);
+    const second = await alice.call(
+      quotaTarget,
+      FoldAssign,
+      assignRequest(fixture, 'quota-2', shortParams()),
+      { timeoutMs: 30_000 },
+    );
+    if (!second.ok) throw second.error;
+    // Slots are free (three may wait), the disk is not.
+    expect(second.response).toMatchObject({ accepted: false, reject_reason: 'capacity' });
+    expect(second.response.free_slots).toBeGreaterThan(0);
+  });
+
+  it('stops a job at its deadline, frees its slot and its disk', async () => {
+    const progress = async () => {
+      const result = await alice.call(quotaTarget, FoldProgress, { jobs: { 'quota-1': '' } });
+      if (!result.ok) throw result.error;
+      return result.response;
+    };
+    const ended = await waitFor(
+      'the deadline to stop quota-1',
+      async () => {
+        const answer = await progress();
+        return answer.progress['quota-1']?.state === 'cancelled' ? answer : undefined;
+      },
+      60_000,
+      500,
+    );
+    expect(ended.progress['quota-1']?.error).toMatch(/deadline/);
+    expect(ended.progress['quota-1']?.step).toBeLessThan(3_000);
+    expect(ended.free_slots).toBe(4);
+    const layout = jobLayout(quotaDir, `${keys.alice.address}.quota-1`);
+    await waitFor('its files to go', () => (existsSync(layout.dir) ? undefined : true), 60_000);
+    const again = await alice.call(
+      quotaTarget,
+      FoldAssign,
+      assignRequest(fixture, 'quota-2', stageParams(fixture.spec, { nvt: 20 })),
+      { timeoutMs: 30_000 },
+    );
+    if (!again.ok) throw again.error;
+    expect(again.response.accepted).toBe(true);
+  }, 120_000);
 });
