@@ -44,6 +44,7 @@ const settings = {
   pdbDir: Type.String({ minLength: 1, maxLength: 900 }),
   rcsbUrl: Type.String({ maxLength: 2048, pattern: '^https?://[^\\s]+/$' }),
   catalogPath: Type.String({ minLength: 1, maxLength: 900 }),
+  pdbCacheDir: Type.String({ minLength: 1, maxLength: 900 }),
   jobs: Type.Array(Type.String({ pattern: PDB_ID }), { maxItems: 1024 }),
   queueSize: Type.Integer({ minimum: 0, maximum: 100_000 }),
   minersPerJob: Type.Integer({ minimum: 1, maximum: 256 }),
@@ -171,6 +172,12 @@ export const SETTINGS: readonly SettingSpec[] = [
     kind: 'string',
     placeholder: 'path',
     description: 'catalogue of PDB ids to sample (default <pdb dir>/catalog.json)',
+  },
+  {
+    key: 'pdbCacheDir',
+    kind: 'string',
+    placeholder: 'dir',
+    description: 'content cache of job preparations (default <work dir>/pdb-cache; shareable)',
   },
   {
     key: 'jobs',
@@ -416,6 +423,7 @@ export const ValidatorConfigSchema = Type.Object(
     redisPrefix: Type.Optional(settings.redisPrefix),
     pdbDir: Type.Optional(settings.pdbDir),
     catalogPath: Type.Optional(settings.catalogPath),
+    pdbCacheDir: Type.Optional(settings.pdbCacheDir),
     earlyStopMinutes: Type.Optional(settings.earlyStopMinutes),
     earlyStopMinUpdates: Type.Optional(settings.earlyStopMinUpdates),
     weightsIntervalBlocks: Type.Optional(settings.weightsIntervalBlocks),
@@ -680,6 +688,7 @@ export function checkConfig(
     workDir: resolve(config.workDir),
     ...(config.pdbDir === undefined ? {} : { pdbDir: resolve(config.pdbDir) }),
     ...(config.catalogPath === undefined ? {} : { catalogPath: resolve(config.catalogPath) }),
+    ...(config.pdbCacheDir === undefined ? {} : { pdbCacheDir: resolve(config.pdbCacheDir) }),
     ...(config.staticDir === undefined ? {} : { staticDir: resolve(config.staticDir) }),
     ...(config.hotkeyFile === undefined ? {} : { hotkeyFile: resolve(config.hotkeyFile) }),
   };

@@ -114,7 +114,7 @@ export async function prepareValidatorJob(
   const prepared = await prepareJob({
     id: settings.pdbId,
     seed: settings.seed,
-    cacheDir: join(config.workDir, 'pdb-cache'),
+    cacheDir: config.pdbCacheDir ?? join(config.workDir, 'pdb-cache'),
     scratchDir: join(config.workDir, 'scratch'),
     source,
     outDir: layout.specDir,
