@@ -92,9 +92,12 @@ export {
 } from './gmx.js';
 export { type GroSummary, readGroSummary } from './gro.js';
 export {
+  type LogEnergyFrame,
   type MinimizationResult,
   parseCheckpointSteps,
   parseLastLogStep,
+  parseLogEnergies,
+  parseLogParameters,
   parseMinimizationLog,
   parsePerformance,
 } from './md-log.js';
@@ -168,7 +171,14 @@ export {
   type SystemFiles,
 } from './stages.js';
 export { checkTopologyIncludes, parseMolecules, topologyIncludes } from './topology.js';
-export { type DumpValue, parseTprDump, type TprConstraints, type TprDump } from './tpr-dump.js';
+export {
+  type DumpValue,
+  type InputrecSection,
+  parseInputrecLines,
+  parseTprDump,
+  type TprConstraints,
+  type TprDump,
+} from './tpr-dump.js';
 export {
   encodeTrr,
   MAX_TRR_BYTES,

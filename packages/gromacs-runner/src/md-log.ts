@@ -1,4 +1,5 @@
 import { GmxParseError } from './errors.js';
+import { type InputrecSection, parseInputrecLines } from './tpr-dump.js';
 
 /** The end of an energy minimisation, as mdrun writes it to the log. */
 export interface MinimizationResult {
@@ -88,4 +89,71 @@ export function parseLastLogStep(logText: string): { step: number; timePs: numbe
 /** The checkpoints mdrun logged (`Writing checkpoint, step N`), in order. */
 export function parseCheckpointSteps(logText: string): number[] {
   return [...logText.matchAll(/Writing checkpoint, step (\d+)/g)].map((m) => Number(m[1]));
+}
+
+/**
+ * The run parameters mdrun printed at the start of each run into the log (`Input Parameters:`),
+ * in order: one section per mdrun process that wrote to the log (a run continued from a
+ * checkpoint appends a section). Same shape as {@link TprDump}'s.
+ */
+export function parseLogParameters(logText: string): InputrecSection[] {
+  const lines = logText.split(/\r?\n/);
+  const sections: InputrecSection[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    if (lines[i] !== 'Input Parameters:') continue;
+    const { inputrec, groupOptions, end } = parseInputrecLines(lines, i + 1);
+    sections.push({ inputrec, groupOptions });
+    i = end;
+  }
+  return sections;
+}
+
+/** Energies mdrun printed to the log at one step. */
+export interface LogEnergyFrame {
+  readonly step: number;
+  readonly timePs: number;
+  /** Terms by the names the log gives them (`Potential`, `Kinetic En.`, `Pres. DC (bar)`, ...). */
+  readonly energies: Readonly<Record<string, number>>;
+}
+
+// mdrun prints term names right-aligned in 15-character columns, five to a line, each line of
+// names followed by a line of values.
+const LOG_COLUMN = 15;
+
+/**
+ * Every energy block of an mdrun log (`Step Time` then `Energies (kJ/mol)`), in order. The log
+ * prints five significant digits, so values agree with the `.edr` to about 5e-6 relative.
+ * Averages at the end of the log are not included.
+ */
+export function parseLogEnergies(logText: string): LogEnergyFrame[] {
+  const lines = logText.split(/\r?\n/);
+  const frames: LogEnergyFrame[] = [];
+  for (let i = 0; i + 4 < lines.length; i++) {
+    if (!/^\s+Step\s+Time\s*$/.test(lines[i] as string)) continue;
+    const at = /^\s+(\d+)\s+([-+]?\d*\.?\d+(?:[eE][-+]?\d+)?)\s*$/.exec(lines[i + 1] ?? '');
+    if (!at) continue;
+    // A checkpoint written at this step is announced between the step and its energies.
+    let k = i + 2;
+    while (
+      k < lines.length &&
+      ((lines[k] as string).trim() === '' || (lines[k] as string).startsWith('Writing checkpoint'))
+    )
+      k++;
+    if ((lines[k] as string | undefined)?.trim() !== 'Energies (kJ/mol)') continue;
+    const energies: Record<string, number> = {};
+    for (k += 1; k + 1 < lines.length; k += 2) {
+      const names = lines[k] as string;
+      const values = (lines[k + 1] as string).trim().split(/\s+/);
+      if (names.trim() === '' || names.length % LOG_COLUMN !== 0) break;
+      const count = names.length / LOG_COLUMN;
+      if (values.length !== count) break;
+      for (let c = 0; c < count; c++) {
+        const name = names.slice(c * LOG_COLUMN, (c + 1) * LOG_COLUMN).trim();
+        energies[name] = Number(values[c]);
+      }
+    }
+    frames.push({ step: Number(at[1]), timePs: Number(at[2]), energies });
+    i = k - 1;
+  }
+  return frames;
 }

@@ -71,21 +71,27 @@ function numbersIn(text: string): number[] {
 
 const indentOf = (line: string) => line.length - line.trimStart().length;
 
+/** The run parameters as `gmx dump` and mdrun's log print them: the inputrec and group options. */
+export interface InputrecSection {
+  /** See {@link TprDump.inputrec}. */
+  readonly inputrec: Readonly<Record<string, DumpValue>>;
+  /** See {@link TprDump.groupOptions}. */
+  readonly groupOptions: Readonly<Record<string, readonly (number | string)[]>>;
+}
+
 /**
- * Parses `gmx dump -s run.tpr` text: the inputrec (to compare a miner's parameters with the
- * assigned ones), the coupling-group options, and from the topology per-atom masses, charges,
- * atom and residue names (to catch an edited topology) and the constrained distances (to check
- * a frame's geometry).
- * @throws {GmxParseError} when the text lacks the inputrec or topology sections.
+ * Reads an inputrec listing starting at `lines[start]` (the line after `inputrec:` in a dump, or
+ * after `Input Parameters:` in a log) through its `grpopts:` block, which ends at a blank line,
+ * a line without a colon, or the dump's `header:`/`topology:`. Returns the index where it stopped.
  */
-export function parseTprDump(text: string): TprDump {
-  const lines = text.split(/\r?\n/);
-  const inputrecStart = lines.indexOf('inputrec:');
-  if (inputrecStart < 0) throw new GmxParseError('gmx dump output has no inputrec section');
+export function parseInputrecLines(
+  lines: readonly string[],
+  start: number,
+): InputrecSection & { end: number } {
   const inputrec: Record<string, DumpValue> = {};
   const groupOptions: Record<string, (number | string)[]> = {};
   const path: { indent: number; key: string }[] = [];
-  let i = inputrecStart + 1;
+  let i = start;
   for (; i < lines.length; i++) {
     const line = lines[i] as string;
     if (line === 'grpopts:' || line === 'header:' || line === 'topology:') break;
@@ -115,20 +121,36 @@ export function parseTprDump(text: string): TprDump {
       if (section) path.push({ indent, key: section[1] as string });
     }
   }
+  if (lines[i] === 'grpopts:') i++;
   for (; i < lines.length; i++) {
     const line = lines[i] as string;
     if (line === 'header:' || line === 'topology:') break;
     const m = /^\s*([A-Za-z][\w-]*(?:\[\s*\d+\])?):\s*(.*)$/.exec(line);
-    if (m && line !== 'grpopts:')
-      groupOptions[m[1] as string] = (m[2] as string)
-        .trim()
-        .split(/\s+/)
-        .filter(Boolean)
-        .map((v) => {
-          const s = scalar(v);
-          return typeof s === 'boolean' ? v : s;
-        });
+    if (!m) break;
+    groupOptions[m[1] as string] = (m[2] as string)
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean)
+      .map((v) => {
+        const s = scalar(v);
+        return typeof s === 'boolean' ? v : s;
+      });
   }
+  return { inputrec, groupOptions, end: i };
+}
+
+/**
+ * Parses `gmx dump -s run.tpr` text: the inputrec (to compare a miner's parameters with the
+ * assigned ones), the coupling-group options, and from the topology per-atom masses, charges,
+ * atom and residue names (to catch an edited topology) and the constrained distances (to check
+ * a frame's geometry).
+ * @throws {GmxParseError} when the text lacks the inputrec or topology sections.
+ */
+export function parseTprDump(text: string): TprDump {
+  const lines = text.split(/\r?\n/);
+  const inputrecStart = lines.indexOf('inputrec:');
+  if (inputrecStart < 0) throw new GmxParseError('gmx dump output has no inputrec section');
+  const { inputrec, groupOptions, end: i } = parseInputrecLines(lines, inputrecStart + 1);
 
   const topologyStart = lines.findIndex((l, k) => k >= i && l === 'topology:');
   if (topologyStart < 0) throw new GmxParseError('gmx dump output has no topology section');

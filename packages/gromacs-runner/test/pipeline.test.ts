@@ -7,6 +7,8 @@ import {
   extractFrame,
   Gmx,
   type PreparedSystem,
+  parseLogEnergies,
+  parseLogParameters,
   parseTprDump,
   prepareSystem,
   type RunStagesResult,
@@ -204,6 +206,27 @@ describe('the full pipeline on 1L2Y', () => {
       worst = Math.max(worst, deviation);
     }
     expect(worst).toBeLessThan(1e-3);
+  });
+
+  it('reads from the log the parameters of the run input and the energies of the .edr', async () => {
+    const md = run.stages[2];
+    if (!md) throw new Error('no md stage');
+    const logText = await readFile(md.files.log, 'utf8');
+    const dump = parseTprDump(await new Gmx().dump({ cwd: dir.path, tpr: md.files.tpr }));
+    const [section] = parseLogParameters(logText);
+    expect(section?.inputrec).toEqual(dump.inputrec);
+    expect(section?.groupOptions).toEqual(dump.groupOptions);
+    const logFrames = parseLogEnergies(logText);
+    expect(logFrames.map((f) => f.step)).toEqual([
+      0, 50, 100, 150, 200, 250, 300, 350, 400, 450, 500,
+    ]);
+    const edr = energySeries(await readEdr(md.files.edr), 'Potential');
+    for (const frame of logFrames) {
+      const fromEdr = edr.values[edr.steps.indexOf(frame.step)] as number;
+      expect(Math.abs((frame.energies.Potential as number) - fromEdr)).toBeLessThanOrEqual(
+        Math.abs(fromEdr) * 6e-6,
+      );
+    }
   });
 
   it('reports progress with stage, step, time, speed and potential energy', () => {
