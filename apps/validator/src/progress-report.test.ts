@@ -100,35 +100,34 @@ describe('interpretReport', () => {
     }
   });
 
-  it('records no progress for a queued job nor for unchanged progress', () => {
+  it('records progress in the job when a stage starts, and steps within it in the state only', () => {
     const queued = read({
       report: { ...report, state: 'queued', stage: null, best_commitment: null },
     });
     expect(queued.transitions).toEqual([]);
-    const same = read({
-      state: {
-        ...state,
-        lastReport: {
-          state: 'running',
-          stage: 'nvt',
-          step: 400,
-          simulatedTimePs: 0.8,
-          bestEnergyKjMol: -100_000,
-          bestStage: 'nvt',
-          bestStep: 300,
-          bestCommitment: C1,
-          nsPerDay: 12,
-          error: null,
-          at: 1,
-        },
-      },
+    const inStage = { ...assignment, lastProgress: { at: 5, stage: 'nvt', step: 100 } };
+    const sameStage = read({ assignment: inStage, report: { ...report, best_commitment: null } });
+    expect(sameStage.transitions).toEqual([]);
+    expect(sameStage.state.lastReport).toMatchObject({ stage: 'nvt', step: 400 });
+    const nextStage = read({
+      assignment: inStage,
+      report: { ...report, stage: 'npt', step: 10, best_commitment: null },
     });
-    expect(same.transitions).toEqual([]);
+    expect(nextStage.transitions.map((t) => t.transition)).toEqual([
+      {
+        type: 'record-progress',
+        uid: 3,
+        hotkey: BOB,
+        stage: 'npt',
+        step: 10,
+        energyKjMol: -100_000,
+      },
+    ]);
   });
 
   it('makes transition ids from the job, the miner and what changed, so retries apply once', () => {
     const ids = read().transitions.map((t) => t.transitionId);
-    expect(ids).toEqual([`progress:f0-1l2y:3:0:v2`, `commit:f0-1l2y:3:${C1}`]);
+    expect(ids).toEqual([`progress:f0-1l2y:3:0:nvt`, `commit:f0-1l2y:3:${C1}`]);
   });
 
   it('does not claim without a finite energy, stage and step', () => {

@@ -31,13 +31,9 @@ export interface ReportOutcome {
   readonly claim: Claim | null;
 }
 
-function sameProgress(a: MinerReport | undefined, r: ProgressReport): boolean {
-  return a !== undefined && a.stage === r.stage && a.step === r.step && a.state === r.state;
-}
-
 /**
  * Reads one changed progress report of one miner's assignment: the job transitions it calls
- * for (progress, the assignment's end, a commitment seen), the miner's new protocol state, and
+ * for (the assignment running or in a new stage, its end, a commitment seen), the miner's new protocol state, and
  * the claim to verify when the report's best frame is new and beats the job's best by the
  * scoring threshold. Each commitment is judged once: the best only gets lower, so a claim that
  * does not improve now never will. Pure.
@@ -69,7 +65,13 @@ export function interpretReport(input: {
     at: nowMs,
   };
   const live = assignment.state === 'assigned' || assignment.state === 'running';
-  if (live && report.stage !== null && !sameProgress(previous.lastReport, report)) {
+  // The job record changes when the assignment starts running and at each new stage; steps
+  // within a stage live in the miner's protocol state only (one small write per report instead
+  // of a versioned rewrite of the whole job).
+  const newStage =
+    report.stage !== null &&
+    (assignment.state === 'assigned' || assignment.lastProgress?.stage !== report.stage);
+  if (live && newStage && report.stage !== null) {
     transitions.push({
       transition: {
         type: 'record-progress',
@@ -80,7 +82,7 @@ export function interpretReport(input: {
           ? {}
           : { energyKjMol: report.best_potential_energy_kj_mol }),
       },
-      transitionId: `progress:${jobId}:${assignment.uid}:${gen}:${report.etag}`,
+      transitionId: `progress:${jobId}:${assignment.uid}:${gen}:${report.stage}`,
     });
   }
   const commitment = report.best_commitment;

@@ -131,13 +131,13 @@ export async function runProgressRound(
       return null;
     const jobs: Record<string, string> = {};
     for (const e of call.entries) jobs[e.state.minerJobId] = e.state.etag;
+    // Each call ends by its own timeout; an aborted round stops between phases.
     return context.caller.call(
       call.miner,
       FoldProgress,
       { jobs },
       {
         timeoutMs: config.queryTimeoutSeconds * 1000,
-        signal,
       },
     );
   });
