@@ -9,7 +9,7 @@ import {
 } from '@fold/synapse';
 import { jobLayout } from './job-layout.js';
 import { readPreparedJob } from './preparation.js';
-import { simulationParamsOf } from './stage-params.js';
+import { scoredStages, simulationParamsOf } from './stage-params.js';
 import { caCoordinates, parseGro, wholeProtein } from './structure.js';
 
 /** A prepared job as the validator uses it, read once from its directory. */
@@ -23,6 +23,8 @@ export interface PreparedJobView {
   readonly inputBundle: string;
   /** C-alpha coordinates of the starting structure (flat xyz, nm). */
   readonly startCaNm: Float64Array;
+  /** Stages whose frames are scored. */
+  readonly scoredStages: ReadonlySet<string>;
 }
 
 /**
@@ -78,6 +80,7 @@ export class PreparedJobs {
       inputs,
       inputBundle: encodeBundleBase64(inputs),
       startCaNm: caCoordinates(wholeProtein(structure, spec.system.proteinAtomCount)),
+      scoredStages: scoredStages(spec),
     };
   }
 }

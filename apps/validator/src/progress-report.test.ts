@@ -43,6 +43,7 @@ const scoring: ScoringView = {
   threshold: { kind: 'relative', fraction: 0.01 },
   atomCount: 304,
   barred: new Set(),
+  scoredStages: new Set(['nvt', 'md']),
 };
 const read = (over: Partial<Parameters<typeof interpretReport>[0]> = {}) =>
   interpretReport({ jobId: 'f0-1l2y', assignment, state, report, scoring, nowMs: 9_000, ...over });
@@ -78,6 +79,13 @@ describe('interpretReport', () => {
     const outcome = read({ state: { ...state, consideredCommitment: C1 } });
     expect(outcome.claim).toBeNull();
     expect(read({ state: { ...state, consideredCommitment: C2 } }).claim?.commitment).toBe(C1);
+  });
+
+  it('does not claim a frame from a stage that is not scored', () => {
+    const restrained = { ...scoring, scoredStages: new Set(['md']) };
+    const outcome = read({ scoring: restrained });
+    expect(outcome.claim).toBeNull();
+    expect(outcome.state.consideredCommitment).toBe(C1);
   });
 
   it('does not verify miners that forfeited the job', () => {

@@ -21,6 +21,11 @@ export interface ScoringView {
   readonly atomCount: number;
   /** Uids that forfeited the job: their results no longer count, so they are not verified. */
   readonly barred: ReadonlySet<number>;
+  /**
+   * Stages whose frames are scored (unrestrained dynamics); a best frame from another stage is
+   * not claimed, so an honest miner is never judged on a frame that cannot count.
+   */
+  readonly scoredStages: ReadonlySet<string>;
 }
 
 /** What a report changes. */
@@ -128,6 +133,7 @@ export function interpretReport(input: {
     consideredCommitment = commitment;
     if (
       !scoring.barred.has(assignment.uid) &&
+      scoring.scoredStages.has(report.best_stage) &&
       isImprovement(energy, scoring.bestEnergyKjMol, scoring.threshold, scoring.atomCount)
     ) {
       claim = {

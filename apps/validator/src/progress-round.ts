@@ -103,21 +103,6 @@ export async function runProgressRound(
   }
 
   nowMs = context.now();
-  const scoringViews = new Map<string, ScoringView>();
-  const scoringOf = (jobId: string): ScoringView => {
-    let view = scoringViews.get(jobId);
-    if (view === undefined) {
-      const jobView = book.jobView(jobId);
-      view = {
-        bestEnergyKjMol: jobView.bestEnergyKjMol,
-        threshold: book.params.threshold,
-        atomCount: jobView.atomCount,
-        barred: new Set(jobView.barred),
-      };
-      scoringViews.set(jobId, view);
-    }
-    return view;
-  };
   const transitions = new Map<string, IdentifiedTransition[]>();
   const addTransition = (jobId: string, t: IdentifiedTransition) => {
     const list = transitions.get(jobId) ?? [];
@@ -142,6 +127,33 @@ export async function runProgressRound(
     );
   });
 
+  // Which stages count is read from the prepared job, only for jobs with a new best frame.
+  const scored = new Map<string, ReadonlySet<string>>();
+  for (const [i, result] of answers.entries()) {
+    if (result === null || !result.ok) continue;
+    for (const e of (calls[i] as (typeof calls)[number]).entries) {
+      const commitment = result.response.progress[e.state.minerJobId]?.best_commitment ?? null;
+      if (commitment === null || commitment === e.state.consideredCommitment) continue;
+      if (!scored.has(e.job.jobId))
+        scored.set(e.job.jobId, (await context.prepared.get(e.job.jobId)).scoredStages);
+    }
+  }
+  const scoringViews = new Map<string, ScoringView>();
+  const scoringOf = (jobId: string): ScoringView => {
+    let view = scoringViews.get(jobId);
+    if (view === undefined) {
+      const jobView = book.jobView(jobId);
+      view = {
+        bestEnergyKjMol: jobView.bestEnergyKjMol,
+        threshold: book.params.threshold,
+        atomCount: jobView.atomCount,
+        barred: new Set(jobView.barred),
+        scoredStages: scored.get(jobId) ?? new Set(),
+      };
+      scoringViews.set(jobId, view);
+    }
+    return view;
+  };
   for (const [i, result] of answers.entries()) {
     const call = calls[i] as (typeof calls)[number];
     if (result === null || !result.ok) {

@@ -1,7 +1,7 @@
 import { type JobSpec, jobIdOf, validateJobSpec } from '@fold/pdb-dataset';
 import { describe, expect, it } from '@jest/globals';
 import { JobParamsError } from './errors.js';
-import { deriveJobSpec, lastStageSteps, simulationParamsOf } from './stage-params.js';
+import { deriveJobSpec, lastStageSteps, scoredStages, simulationParamsOf } from './stage-params.js';
 
 const SHA = 'c'.repeat(64);
 const common = {
@@ -183,6 +183,10 @@ describe('simulationParamsOf', () => {
     const spec = makeSpec();
     const odd = { ...spec, stages: [{ name: 'nvt', mdp: { ...spec.stages[0]?.mdp, dt: 0.5 } }] };
     expect(() => simulationParamsOf(odd)).toThrow(JobParamsError);
+  });
+
+  it('scores only unrestrained dynamics', () => {
+    expect([...scoredStages(makeSpec())]).toEqual(['md']);
   });
 
   it('gives the length of the last stage', () => {

@@ -150,3 +150,20 @@ export function lastStageSteps(spec: JobSpec): number {
   const steps = last === undefined ? undefined : getOption(last.mdp, 'nsteps');
   return typeof steps === 'number' ? steps : 0;
 }
+
+/**
+ * The stages of a job whose frames are scored: dynamics without position restraints. Restrained
+ * stages (`define = -DPOSRES`) equilibrate the system; their energies include the restraints and
+ * are not comparable. Pure.
+ */
+export function scoredStages(spec: JobSpec): Set<string> {
+  const out = new Set<string>();
+  for (const stage of spec.stages) {
+    const define = getOption(stage.mdp, 'define');
+    const integrator = getOption(stage.mdp, 'integrator');
+    const restrained = typeof define === 'string' && /-DPOSRES\b/.test(define);
+    const minimiser = typeof integrator === 'string' && ['steep', 'cg', 'l-bfgs'].includes(integrator);
+    if (!restrained && !minimiser) out.add(stage.name);
+  }
+  return out;
+}
