@@ -98,9 +98,11 @@ export {
   caCoordinates,
   parseGro,
   radiusOfGyrationNm,
+  renderGro,
   renderStructurePdb,
   type Structure,
   type StructureAtom,
+  structureFromFrame,
   structureMetrics,
   wholeProtein,
 } from './structure.js';

@@ -162,7 +162,8 @@ export function scoredStages(spec: JobSpec): Set<string> {
     const define = getOption(stage.mdp, 'define');
     const integrator = getOption(stage.mdp, 'integrator');
     const restrained = typeof define === 'string' && /-DPOSRES\b/.test(define);
-    const minimiser = typeof integrator === 'string' && ['steep', 'cg', 'l-bfgs'].includes(integrator);
+    const minimiser =
+      typeof integrator === 'string' && ['steep', 'cg', 'l-bfgs'].includes(integrator);
     if (!restrained && !minimiser) out.add(stage.name);
   }
   return out;

@@ -5,7 +5,9 @@ import {
   caCoordinates,
   parseGro,
   radiusOfGyrationNm,
+  renderGro,
   renderStructurePdb,
+  structureFromFrame,
   structureMetrics,
   wholeProtein,
 } from './structure.js';
@@ -119,5 +121,30 @@ describe('renderStructurePdb', () => {
     expect(atoms).toHaveLength(7);
     expect(atoms[2]).toMatchObject({ name: 'CA', x: 11, y: 10, z: 10 });
     expect(parsed.title.toLowerCase()).toBe('best frame');
+  });
+});
+
+describe('structures from frames', () => {
+  it('take positions and box from the frame and names from the template', () => {
+    const template = parseGro(dipeptide);
+    const positions = template.atoms.flatMap((a) => [a.x + 0.5, a.y, a.z]);
+    const box = [5, 0, 0, 0, 5, 0, 2.5, 2.5, 3.5];
+    const s = structureFromFrame(template, positions, box);
+    expect(s.atoms[2]).toMatchObject({ atomName: 'CA', residueName: 'ALA', x: 1.6 });
+    expect(s.boxNm).toEqual([5, 5, 3.5, 0, 0, 0, 0, 2.5, 2.5]);
+    expect(() => structureFromFrame(template, [1, 2, 3], null)).toThrow(/atoms/);
+  });
+
+  it('render as .gro text that reads back the same', () => {
+    const template = parseGro(dipeptide);
+    const s = structureFromFrame(
+      template,
+      template.atoms.flatMap((a) => [a.x, a.y + 0.123, a.z]),
+      [4, 0, 0, 0, 4, 0, 0, 2, 2],
+    );
+    const back = parseGro(renderGro(s, 'best frame'));
+    expect(back.atoms).toEqual(s.atoms.map((a) => ({ ...a, y: Number(a.y.toFixed(3)) })));
+    expect(back.boxNm).toEqual(s.boxNm);
+    expect(back.title).toBe('best frame');
   });
 });

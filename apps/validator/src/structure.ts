@@ -195,6 +195,60 @@ export function structureMetrics(
 }
 
 /**
+ * A structure with a frame's positions (nm) and box (`.trr` rows `[ax, ay, az, bx, by, bz, cx,
+ * cy, cz]`) in place of the template's, names and residues from the template. Pure.
+ * @throws {JobFilesError} when the frame's atom count differs from the template's.
+ */
+export function structureFromFrame(
+  template: Structure,
+  positionsNm: ArrayLike<number>,
+  boxRowsNm: ArrayLike<number> | null,
+): Structure {
+  if (positionsNm.length !== template.atoms.length * 3) {
+    throw new JobFilesError(
+      `the frame has ${positionsNm.length / 3} atoms, the structure ${template.atoms.length}`,
+      { details: { atoms: positionsNm.length / 3 } },
+    );
+  }
+  const atoms = template.atoms.map((atom, i) => ({
+    ...atom,
+    x: positionsNm[3 * i] as number,
+    y: positionsNm[3 * i + 1] as number,
+    z: positionsNm[3 * i + 2] as number,
+  }));
+  const b = boxRowsNm;
+  const boxNm =
+    b === null || b.length !== 9
+      ? template.boxNm
+      : [b[0], b[4], b[8], b[1], b[2], b[3], b[5], b[6], b[7]].map((v) => v as number);
+  return { title: template.title, atoms, boxNm };
+}
+
+/**
+ * A `.gro` rendering (positions with three decimals, nm; atom and residue numbers wrap at
+ * 100,000 as the format requires; the box in full when it is triclinic). Pure.
+ */
+export function renderGro(structure: Structure, title: string): string {
+  const lines = [
+    title.replace(/[^\x20-\x7e]/g, ' ').slice(0, 80),
+    String(structure.atoms.length).padStart(5),
+  ];
+  structure.atoms.forEach((a, i) => {
+    const f = (v: number) => v.toFixed(3).padStart(8);
+    lines.push(
+      `${String(a.residueNumber % 100_000).padStart(5)}${a.residueName.slice(0, 5).padEnd(5)}${a.atomName.slice(0, 5).padStart(5)}${String((i + 1) % 100_000).padStart(5)}${f(a.x)}${f(a.y)}${f(a.z)}`,
+    );
+  });
+  const box = structure.boxNm;
+  const triclinic = box.slice(3).some((v) => v !== 0);
+  lines.push(
+    (triclinic ? box : box.slice(0, 3)).map((v) => v.toFixed(5).padStart(10)).join(''),
+    '',
+  );
+  return lines.join('\n');
+}
+
+/**
  * A PDB rendering of a structure's atoms (ATOM records and a CRYST1 line, Å), for viewers that
  * read PDB rather than GRO. Residue numbers wrap at 10,000 and atom serials at 100,000, as the
  * format requires. Pure.
