@@ -31,6 +31,7 @@ import { PreparedJobs } from '../src/prepared-jobs.js';
 import { runProgressRound } from '../src/progress-round.js';
 import { ScoreLedger } from '../src/score-ledger.js';
 import { type MinerJobState, ValidatorState } from '../src/validator-state.js';
+import { JobVerifiers } from '../src/verifiers.js';
 import { CsvJobStore, type ReferenceJob, referenceRound } from './reference-validator.js';
 
 const JOBS = 1_000;
@@ -216,6 +217,7 @@ async function main(): Promise<void> {
       state,
       ledger,
       prepared: new PreparedJobs(config.workDir),
+      verifiers: new JobVerifiers(config),
       caller: countedCaller(dendrite, metrics),
       directory: staticMinerDirectory(fold.miners),
       source: pdbSourceOf(config),

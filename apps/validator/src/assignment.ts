@@ -1,15 +1,7 @@
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { JobAssignment, ValidatorJob } from '@fold/job-store';
-import {
-  encodeBundleBase64,
-  FoldAssign,
-  type SimulationParams,
-  type SynapseRequest,
-} from '@fold/synapse';
+import { FoldAssign, type SynapseRequest } from '@fold/synapse';
 import { mapWithLimit } from './concurrency.js';
 import type { ValidatorContext } from './context.js';
-import { jobLayout } from './job-layout.js';
 import { type MinerInfo, type MinerSnapshot, selectMiners } from './miner-pool.js';
 import { distinctMinerSeed } from './seeds.js';
 import type { MinerJobState } from './validator-state.js';
@@ -38,58 +30,25 @@ export function isLiveAssignment(assignment: JobAssignment): boolean {
   return assignment.state === 'assigned' || assignment.state === 'running';
 }
 
-/** The file a rebase generation starts from, in the job's `best/` directory. */
-export function rebaseStartFile(generation: number): string {
-  return `start-r${generation}.gro`;
-}
-
 /**
- * The assignment request of a miner's current generation. Generation 0 carries the prepared
- * inputs and stages; a rebase generation carries the best verified structure as its coordinates
- * and the production stage only, with new velocities drawn from the miner's seed.
+ * The assignment request of a miner's current generation: the prepared job (generation 0) or a
+ * rebase's (the best verified structure as coordinates, the production stage only, new
+ * velocities from the miner's seed).
  */
 export async function assignRequest(
   context: ValidatorContext,
   job: ValidatorJob,
   state: MinerJobState,
 ): Promise<SynapseRequest<typeof FoldAssign>> {
-  const view = await context.prepared.get(job.jobId);
-  const deadline = (job.activatedAt ?? job.createdAt) + context.config.jobDeadlineHours * 3_600_000;
-  if (state.generation === 0) {
-    return {
-      job_id: state.minerJobId,
-      protein_id: view.spec.pdbId,
-      input_bundle: view.inputBundle,
-      params: view.params,
-      seed: state.seed,
-      deadline_unix_ms: deadline,
-    };
-  }
-  const start = await readFile(
-    join(jobLayout(context.config.workDir, job.jobId).bestDir, rebaseStartFile(state.generation)),
-  );
-  const inputs = [
-    { name: rebaseStartFile(state.generation), bytes: new Uint8Array(start) },
-    ...view.inputs.filter((f) => f.name !== view.spec.structure),
-  ];
-  const md = view.params.md ?? Object.values(view.params).at(-1) ?? {};
-  const refT = md['ref-t'];
-  const params: SimulationParams = {
-    md: {
-      ...md,
-      'gen-vel': 'yes',
-      continuation: 'no',
-      ...(typeof refT === 'number' ? { 'gen-temp': refT } : {}),
-      ...(Array.isArray(refT) && typeof refT[0] === 'number' ? { 'gen-temp': refT[0] } : {}),
-    },
-  };
+  const view = await context.prepared.get(job.jobId, state.generation);
   return {
     job_id: state.minerJobId,
     protein_id: view.spec.pdbId,
-    input_bundle: encodeBundleBase64(inputs),
-    params,
+    input_bundle: view.inputBundle,
+    params: view.params,
     seed: state.seed,
-    deadline_unix_ms: deadline,
+    deadline_unix_ms:
+      (job.activatedAt ?? job.createdAt) + context.config.jobDeadlineHours * 3_600_000,
   };
 }
 

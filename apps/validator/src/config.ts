@@ -66,7 +66,7 @@ const settings = {
   mdSteps: STEPS,
   nvtSteps: STEPS,
   nptSteps: STEPS,
-  energyIntervalSteps: Type.Integer({ minimum: 1, maximum: 10_000_000 }),
+  energyIntervalSteps: Type.Integer({ minimum: 1, maximum: 100 }),
   searchSpace: stringEnum(['full', 'reference'] as const),
   stabilitySteps: Type.Integer({ minimum: 20, maximum: 1_000_000 }),
   verifyConcurrency: Type.Integer({ minimum: 1, maximum: 64 }),
@@ -289,7 +289,8 @@ export const SETTINGS: readonly SettingSpec[] = [
     key: 'energyIntervalSteps',
     kind: 'integer',
     placeholder: 'steps',
-    description: "steps between energy frames and log entries (default: the prepared job's)",
+    description:
+      "steps between energy frames and log entries, at most 100, the verifier's window (default: energies every 50 steps, the job's log interval)",
   },
   {
     key: 'searchSpace',

@@ -8,6 +8,7 @@ import type { MinerCapacity, MinerDirectory } from './miner-pool.js';
 import type { PreparedJobs } from './prepared-jobs.js';
 import type { ScoreLedger } from './score-ledger.js';
 import type { ValidatorState } from './validator-state.js';
+import type { JobVerifiers } from './verifiers.js';
 
 /**
  * Everything the validator's tasks share: configuration, the stores, the way to miners, the
@@ -22,6 +23,8 @@ export interface ValidatorContext {
   readonly state: ValidatorState;
   readonly ledger: ScoreLedger;
   readonly prepared: PreparedJobs;
+  /** The verifiers of the jobs (built once per job and generation). */
+  readonly verifiers: JobVerifiers;
   readonly caller: MinerCaller;
   readonly directory: MinerDirectory;
   readonly source: PdbSource;

@@ -18,6 +18,8 @@ export interface JobLayout {
   readonly artefactsDir: string;
   /** The best verified structure: `best.gro`, `best.pdb`, and its frame. */
   readonly bestDir: string;
+  /** Frames of verified submissions, for anti-copy checks of later ones. */
+  readonly framesDir: string;
 }
 
 /**
@@ -39,5 +41,12 @@ export function jobLayout(workDir: string, jobId: string): JobLayout {
     verifyDir: join(dir, 'verify'),
     artefactsDir: join(dir, 'artefacts'),
     bestDir: join(dir, 'best'),
+    framesDir: join(dir, 'frames'),
   };
+}
+
+/** Where a generation's job files live: the prepared job (0), or a rebase's own directory. */
+export function generationDir(workDir: string, jobId: string, generation: number): string {
+  const layout = jobLayout(workDir, jobId);
+  return generation === 0 ? layout.specDir : join(layout.dir, `rebase-${generation}`);
 }

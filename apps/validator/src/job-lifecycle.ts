@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { JobNotVerifiableError } from '@fold/energy-verifier';
 import { isTerminalStatus, type JobStatus, type ValidatorJob } from '@fold/job-store';
 import { type Catalog, loadCatalog, PdbDatasetError, sampleIds } from '@fold/pdb-dataset';
 import { FoldCancel } from '@fold/synapse';
@@ -193,6 +194,9 @@ async function prepareOne(
         logger.debug({ event: `prepare.${event.kind}`, jobId: job.jobId, ...event }),
     });
     context.prepared.forget(job.jobId);
+    // The verifier builds the validator's own run inputs now: a job it cannot verify fails
+    // before any miner spends time on it.
+    await context.verifiers.get(job.jobId, 0, job.jobId);
     await activateJob(context, job.jobId);
     logger.info(
       {
@@ -208,7 +212,11 @@ async function prepareOne(
     );
   } catch (error) {
     if (signal.aborted) throw error;
-    if (error instanceof PdbDatasetError || error instanceof JobParamsError) {
+    if (
+      error instanceof PdbDatasetError ||
+      error instanceof JobParamsError ||
+      error instanceof JobNotVerifiableError
+    ) {
       await endJob(
         context,
         job.jobId,
@@ -309,6 +317,7 @@ export async function endJob(
     await context.ledger.save();
   }
   await context.state.removeClaimsOf(jobId);
+  await context.verifiers.forget(jobId);
   await removeWorkingFiles(context.config.workDir, jobId);
   context.prepared.forget(jobId);
   if (applied) {

@@ -76,7 +76,7 @@ const StoredSchema = Type.Object(
     upload: Type.Boolean(),
     stages: Type.Array(literals(JOB_STAGES), { minItems: 1, maxItems: 3, uniqueItems: true }),
     mdSteps: Type.Integer({ minimum: 1, maximum: 500_000_000 }),
-    energyIntervalSteps: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000_000 })),
+    energyIntervalSteps: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
   },
   { additionalProperties: false },
 );

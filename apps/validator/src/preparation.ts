@@ -145,4 +145,5 @@ export async function removeWorkingFiles(workDir: string, jobId: string): Promis
   const layout = jobLayout(workDir, jobId);
   await rm(layout.verifyDir, { recursive: true, force: true });
   await rm(layout.artefactsDir, { recursive: true, force: true });
+  await rm(layout.framesDir, { recursive: true, force: true });
 }

@@ -1,15 +1,14 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { JobSpec } from '@fold/pdb-dataset';
+import { type JobSpec, readJobDir } from '@fold/pdb-dataset';
 import {
   type BundleFile,
   encodeBundleBase64,
   readBundleFiles,
   type SimulationParams,
 } from '@fold/synapse';
-import { jobLayout } from './job-layout.js';
-import { readPreparedJob } from './preparation.js';
-import { scoredStages, simulationParamsOf } from './stage-params.js';
+import { generationDir } from './job-layout.js';
+import { simulationParamsOf } from './stage-params.js';
 import { caCoordinates, parseGro, wholeProtein } from './structure.js';
 
 /** A prepared job as the validator uses it, read once from its directory. */
@@ -23,8 +22,6 @@ export interface PreparedJobView {
   readonly inputBundle: string;
   /** C-alpha coordinates of the starting structure (flat xyz, nm). */
   readonly startCaNm: Float64Array;
-  /** Stages whose frames are scored. */
-  readonly scoredStages: ReadonlySet<string>;
 }
 
 /**
@@ -40,19 +37,20 @@ export class PreparedJobs {
   ) {}
 
   /**
-   * A job's prepared files.
+   * A job's prepared files: the prepared job (generation 0) or a rebase's.
    * @throws {JobSpecError} when its directory is missing or does not match its hashes.
    */
-  get(jobId: string): Promise<PreparedJobView> {
-    const cached = this.#cache.get(jobId);
+  get(jobId: string, generation = 0): Promise<PreparedJobView> {
+    const key = `${jobId}:${generation}`;
+    const cached = this.#cache.get(key);
     if (cached !== undefined) {
-      this.#cache.delete(jobId);
-      this.#cache.set(jobId, cached);
+      this.#cache.delete(key);
+      this.#cache.set(key, cached);
       return cached;
     }
-    const loading = this.load(jobId);
-    loading.catch(() => this.#cache.delete(jobId));
-    this.#cache.set(jobId, loading);
+    const loading = this.load(generationDir(this.workDir, jobId, generation));
+    loading.catch(() => this.#cache.delete(key));
+    this.#cache.set(key, loading);
     while (this.#cache.size > this.capacity) {
       const oldest = this.#cache.keys().next().value;
       if (oldest === undefined) break;
@@ -61,14 +59,14 @@ export class PreparedJobs {
     return loading;
   }
 
-  /** Forgets a job (it ended). */
+  /** Forgets a job's generations (it ended, or was prepared again). */
   forget(jobId: string): void {
-    this.#cache.delete(jobId);
+    for (const key of [...this.#cache.keys()])
+      if (key.startsWith(`${jobId}:`)) this.#cache.delete(key);
   }
 
-  private async load(jobId: string): Promise<PreparedJobView> {
-    const spec = await readPreparedJob(this.workDir, jobId);
-    const { specDir } = jobLayout(this.workDir, jobId);
+  private async load(specDir: string): Promise<PreparedJobView> {
+    const spec = await readJobDir(specDir);
     const inputs = await readBundleFiles(
       specDir,
       spec.files.map((f) => f.name),
@@ -80,7 +78,6 @@ export class PreparedJobs {
       inputs,
       inputBundle: encodeBundleBase64(inputs),
       startCaNm: caCoordinates(wholeProtein(structure, spec.system.proteinAtomCount)),
-      scoredStages: scoredStages(spec),
     };
   }
 }

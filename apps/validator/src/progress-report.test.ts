@@ -43,7 +43,7 @@ const scoring: ScoringView = {
   threshold: { kind: 'relative', fraction: 0.01 },
   atomCount: 304,
   barred: new Set(),
-  scoredStages: new Set(['nvt', 'md']),
+  claimable: (stage, step) => stage !== 'npt' && step <= 1_900,
 };
 const read = (over: Partial<Parameters<typeof interpretReport>[0]> = {}) =>
   interpretReport({ jobId: 'f0-1l2y', assignment, state, report, scoring, nowMs: 9_000, ...over });
@@ -81,11 +81,11 @@ describe('interpretReport', () => {
     expect(read({ state: { ...state, consideredCommitment: C2 } }).claim?.commitment).toBe(C1);
   });
 
-  it('does not claim a frame from a stage that is not scored', () => {
-    const restrained = { ...scoring, scoredStages: new Set(['md']) };
-    const outcome = read({ scoring: restrained });
-    expect(outcome.claim).toBeNull();
-    expect(outcome.state.consideredCommitment).toBe(C1);
+  it('does not claim a frame that cannot be verified', () => {
+    const restrained = read({ report: { ...report, best_stage: 'npt' } });
+    expect(restrained.claim).toBeNull();
+    expect(restrained.state.consideredCommitment).toBe(C1);
+    expect(read({ report: { ...report, best_step: 1_950 } }).claim).toBeNull();
   });
 
   it('does not verify miners that forfeited the job', () => {

@@ -22,10 +22,11 @@ export interface ScoringView {
   /** Uids that forfeited the job: their results no longer count, so they are not verified. */
   readonly barred: ReadonlySet<number>;
   /**
-   * Stages whose frames are scored (unrestrained dynamics); a best frame from another stage is
-   * not claimed, so an honest miner is never judged on a frame that cannot count.
+   * Whether a frame can be verified (its stage is scored and it lies far enough from the stage's
+   * end for the reproduction check); other frames are not claimed, so an honest miner is never
+   * judged on a frame that cannot count.
    */
-  readonly scoredStages: ReadonlySet<string>;
+  readonly claimable: (stage: string, step: number) => boolean;
 }
 
 /** What a report changes. */
@@ -133,7 +134,7 @@ export function interpretReport(input: {
     consideredCommitment = commitment;
     if (
       !scoring.barred.has(assignment.uid) &&
-      scoring.scoredStages.has(report.best_stage) &&
+      scoring.claimable(report.best_stage, report.best_step) &&
       isImprovement(energy, scoring.bestEnergyKjMol, scoring.threshold, scoring.atomCount)
     ) {
       claim = {

@@ -1,3 +1,4 @@
+import { JobNotVerifiableError } from '@fold/energy-verifier';
 import type { JobAssignment, ValidatorJob } from '@fold/job-store';
 import { FoldProgress } from '@fold/synapse';
 import { isLiveAssignment, staffJobs } from './assignment.js';
@@ -7,6 +8,7 @@ import { endJob, MAX_LISTED_JOBS, openInBook } from './job-lifecycle.js';
 import type { MinerInfo } from './miner-pool.js';
 import { type IdentifiedTransition, interpretReport, type ScoringView } from './progress-report.js';
 import type { Claim, MinerJobState } from './validator-state.js';
+import type { ClaimPolicy } from './verifiers.js';
 
 /** Jobs per progress query (the protocol's limit). */
 export const JOBS_PER_QUERY = 256;
@@ -127,30 +129,42 @@ export async function runProgressRound(
     );
   });
 
-  // Which stages count is read from the prepared job, only for jobs with a new best frame.
-  const scored = new Map<string, ReadonlySet<string>>();
+  // What can be claimed comes from the job's verifier, read only for jobs with a new best frame.
+  const policies = new Map<string, ClaimPolicy>();
+  const unverifiable = new Map<string, string>();
   for (const [i, result] of answers.entries()) {
     if (result === null || !result.ok) continue;
     for (const e of (calls[i] as (typeof calls)[number]).entries) {
       const commitment = result.response.progress[e.state.minerJobId]?.best_commitment ?? null;
       if (commitment === null || commitment === e.state.consideredCommitment) continue;
-      if (!scored.has(e.job.jobId))
-        scored.set(e.job.jobId, (await context.prepared.get(e.job.jobId)).scoredStages);
+      const key = `${e.job.jobId}:${e.state.generation}`;
+      if (policies.has(key) || unverifiable.has(e.job.jobId)) continue;
+      try {
+        policies.set(
+          key,
+          await context.verifiers.policy(e.job.jobId, e.state.generation, e.state.minerJobId),
+        );
+      } catch (error) {
+        if (!(error instanceof JobNotVerifiableError)) throw error;
+        unverifiable.set(e.job.jobId, error.message);
+      }
     }
   }
   const scoringViews = new Map<string, ScoringView>();
-  const scoringOf = (jobId: string): ScoringView => {
-    let view = scoringViews.get(jobId);
+  const scoringOf = (jobId: string, generation: number): ScoringView => {
+    const key = `${jobId}:${generation}`;
+    let view = scoringViews.get(key);
     if (view === undefined) {
       const jobView = book.jobView(jobId);
+      const policy = policies.get(key);
       view = {
         bestEnergyKjMol: jobView.bestEnergyKjMol,
         threshold: book.params.threshold,
         atomCount: jobView.atomCount,
         barred: new Set(jobView.barred),
-        scoredStages: scored.get(jobId) ?? new Set(),
+        claimable: policy === undefined ? () => false : policy.claimable,
       };
-      scoringViews.set(jobId, view);
+      scoringViews.set(key, view);
     }
     return view;
   };
@@ -200,7 +214,7 @@ export async function runProgressRound(
           assignment: e.assignment,
           state: e.state,
           report,
-          scoring: scoringOf(e.job.jobId),
+          scoring: scoringOf(e.job.jobId, e.state.generation),
           nowMs,
         });
         newStates.push({ jobId: e.job.jobId, state: outcome.state });
@@ -252,6 +266,12 @@ export async function runProgressRound(
       },
       `uid ${claim.uid} claims ${claim.energyKjMol.toFixed(1)} kJ/mol in ${claim.jobId}`,
     );
+  }
+
+  for (const [jobId, why] of unverifiable) {
+    await endJob(context, jobId, 'failed', `the job cannot be verified: ${why}`.slice(0, 500));
+    current.delete(jobId);
+    endedJobs++;
   }
 
   // Close the score book's round of jobs with nothing waiting for verification.

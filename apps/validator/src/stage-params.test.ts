@@ -1,7 +1,7 @@
 import { type JobSpec, jobIdOf, validateJobSpec } from '@fold/pdb-dataset';
 import { describe, expect, it } from '@jest/globals';
 import { JobParamsError } from './errors.js';
-import { deriveJobSpec, lastStageSteps, scoredStages, simulationParamsOf } from './stage-params.js';
+import { deriveJobSpec, lastStageSteps, simulationParamsOf } from './stage-params.js';
 
 const SHA = 'c'.repeat(64);
 const common = {
@@ -138,11 +138,18 @@ describe('deriveJobSpec', () => {
     });
   });
 
-  it('sets energy and log intervals and keeps nstenergy a multiple of nstcalcenergy', () => {
-    const derived = deriveJobSpec(makeSpec(), { stages: ['nvt'], energyIntervalSteps: 50 });
-    expect(derived.stages[0]?.mdp).toMatchObject({ nstenergy: 50, nstlog: 50, nstcalcenergy: 50 });
-    const coarse = deriveJobSpec(makeSpec(), { stages: ['nvt'], energyIntervalSteps: 1000 });
-    expect(coarse.stages[0]?.mdp).toMatchObject({ nstenergy: 1000, nstcalcenergy: 100 });
+  it('writes energies often enough for the verifier, and keeps nstenergy a multiple of nstcalcenergy', () => {
+    const byDefault = deriveJobSpec(makeSpec(), { stages: ['nvt'] });
+    expect(byDefault.stages[0]?.mdp).toMatchObject({
+      nstenergy: 50,
+      nstlog: 500,
+      nstcalcenergy: 50,
+    });
+    const set = deriveJobSpec(makeSpec(), { stages: ['nvt'], energyIntervalSteps: 20 });
+    expect(set.stages[0]?.mdp).toMatchObject({ nstenergy: 20, nstlog: 20, nstcalcenergy: 20 });
+    expect(() => deriveJobSpec(makeSpec(), { stages: ['nvt'], energyIntervalSteps: 1000 })).toThrow(
+      /reproduction window/,
+    );
   });
 
   it('refuses a stage the prepared job lacks and a bad step count', () => {
@@ -183,10 +190,6 @@ describe('simulationParamsOf', () => {
     const spec = makeSpec();
     const odd = { ...spec, stages: [{ name: 'nvt', mdp: { ...spec.stages[0]?.mdp, dt: 0.5 } }] };
     expect(() => simulationParamsOf(odd)).toThrow(JobParamsError);
-  });
-
-  it('scores only unrestrained dynamics', () => {
-    expect([...scoredStages(makeSpec())]).toEqual(['md']);
   });
 
   it('gives the length of the last stage', () => {

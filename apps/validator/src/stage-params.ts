@@ -1,3 +1,4 @@
+import { DEFAULT_ENERGY_INTERVAL_STEPS, verifiableStages } from '@fold/energy-verifier';
 import { type JobSpec, jobIdOf, validateJobSpec } from '@fold/pdb-dataset';
 import {
   MDP_OPTION_NAMES,
@@ -19,7 +20,10 @@ export interface StageSettings {
   readonly stages: readonly JobStage[];
   /** Steps per stage, replacing the prepared job's. */
   readonly steps?: Readonly<Partial<Record<JobStage, number>>>;
-  /** Steps between energy frames and log entries (`nstenergy`, `nstlog`). */
+  /**
+   * Steps between energy frames and log entries (`nstenergy`, `nstlog`); default the verifier's
+   * (`DEFAULT_ENERGY_INTERVAL_STEPS`, energies only), at most its reproduction window.
+   */
   readonly energyIntervalSteps?: number;
 }
 
@@ -46,18 +50,15 @@ function setOption(mdp: Mdp, name: string, value: MdpEntry): Mdp {
   return out;
 }
 
-function gcd(a: number, b: number): number {
-  return b === 0 ? a : gcd(b, a % b);
-}
-
 /**
  * The job as this validator runs it: the prepared job's stages cut down to `settings.stages`,
- * with their step counts and energy intervals replaced, and the content address recomputed. A
- * first stage that is not the job's first draws its own velocities (`gen-vel = yes`) at the
- * stage's temperature. Miners get exactly these parameters, and verification checks against
- * exactly this specification. Pure.
- * @throws {JobParamsError} for a stage the prepared job lacks or a step count that is not an
- *   integer.
+ * with their step counts replaced, energies written often enough for the verifier's
+ * reproduction check (@fold/energy-verifier's `verifiableStages`), and the content address
+ * recomputed. A first stage that is not the job's first draws its own velocities
+ * (`gen-vel = yes`) at the stage's temperature. Miners get exactly these parameters, and
+ * verification checks against exactly this specification. Pure.
+ * @throws {JobParamsError} for a stage the prepared job lacks, a step count that is not an
+ *   integer, or an energy interval the verifier cannot work with.
  */
 export function deriveJobSpec(spec: JobSpec, settings: StageSettings): JobSpec {
   const kept = spec.stages.filter((s) => settings.stages.includes(s.name as JobStage));
@@ -79,15 +80,8 @@ export function deriveJobSpec(spec: JobSpec, settings: StageSettings): JobSpec {
       }
       mdp = setOption(mdp, 'nsteps', steps);
     }
-    const interval = settings.energyIntervalSteps;
-    if (interval !== undefined) {
-      mdp = setOption(mdp, 'nstenergy', interval);
-      mdp = setOption(mdp, 'nstlog', interval);
-      const calc = getOption(mdp, 'nstcalcenergy');
-      // nstenergy must be a multiple of nstcalcenergy.
-      if (typeof calc === 'number' && calc > 0 && interval % calc !== 0)
-        mdp = setOption(mdp, 'nstcalcenergy', gcd(interval, calc));
-    }
+    if (settings.energyIntervalSteps !== undefined)
+      mdp = setOption(mdp, 'nstlog', settings.energyIntervalSteps);
     if (index === 0 && stage.name !== spec.stages[0]?.name) {
       const temperature = getOption(mdp, 'ref-t');
       const genTemp = Array.isArray(temperature) ? temperature[0] : temperature;
@@ -97,7 +91,18 @@ export function deriveJobSpec(spec: JobSpec, settings: StageSettings): JobSpec {
     }
     return { name: stage.name, mdp };
   });
-  const derived = { ...spec, stages };
+  let verifiable: typeof stages;
+  try {
+    verifiable = verifiableStages(stages, {
+      energyIntervalSteps: settings.energyIntervalSteps ?? DEFAULT_ENERGY_INTERVAL_STEPS,
+    });
+  } catch (error) {
+    throw new JobParamsError(`energy interval: ${(error as Error).message}`, {
+      details: { field: 'energyIntervalSteps' },
+      cause: error,
+    });
+  }
+  const derived = { ...spec, stages: verifiable };
   return validateJobSpec({ ...derived, jobId: jobIdOf(derived) });
 }
 
@@ -152,19 +157,41 @@ export function lastStageSteps(spec: JobSpec): number {
 }
 
 /**
- * The stages of a job whose frames are scored: dynamics without position restraints. Restrained
- * stages (`define = -DPOSRES`) equilibrate the system; their energies include the restraints and
- * are not comparable. Pure.
+ * The job a rebase hands to the other miners: the same system starting from `start` (the best
+ * verified structure, a `.gro` file), running the production stage (the job's last) with new
+ * velocities drawn at its temperature. Pure.
+ * @throws {JobParamsError} for a start file name that is not a `.gro` job file name.
  */
-export function scoredStages(spec: JobSpec): Set<string> {
-  const out = new Set<string>();
-  for (const stage of spec.stages) {
-    const define = getOption(stage.mdp, 'define');
-    const integrator = getOption(stage.mdp, 'integrator');
-    const restrained = typeof define === 'string' && /-DPOSRES\b/.test(define);
-    const minimiser =
-      typeof integrator === 'string' && ['steep', 'cg', 'l-bfgs'].includes(integrator);
-    if (!restrained && !minimiser) out.add(stage.name);
+export function rebaseJobSpec(
+  spec: JobSpec,
+  start: { readonly name: string; readonly sha256: string; readonly sizeBytes: number },
+): JobSpec {
+  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,123}\.gro$/.test(start.name)) {
+    throw new JobParamsError(`${start.name} is not a structure file name`, {
+      details: { field: 'start' },
+    });
   }
-  return out;
+  const production = spec.stages.at(-1);
+  if (production === undefined) throw new JobParamsError('the job has no stage');
+  let mdp = setOption(production.mdp, 'gen-vel', 'yes');
+  mdp = setOption(mdp, 'continuation', 'no');
+  const temperature = getOption(mdp, 'ref-t');
+  const genTemp = Array.isArray(temperature) ? temperature[0] : temperature;
+  if (typeof genTemp === 'number') mdp = setOption(mdp, 'gen-temp', genTemp);
+  const files = [
+    {
+      name: start.name,
+      role: 'structure' as const,
+      sha256: start.sha256,
+      sizeBytes: start.sizeBytes,
+    },
+    ...spec.files.filter((f) => f.name !== spec.structure && f.name !== start.name),
+  ];
+  const derived = {
+    ...spec,
+    files,
+    structure: start.name,
+    stages: [{ name: production.name, mdp }],
+  };
+  return validateJobSpec({ ...derived, jobId: jobIdOf(derived) });
 }

@@ -82,6 +82,8 @@ export const ClaimSchema = Type.Object(
     simulatedTimePs: Type.Number({ minimum: 0 }),
     assignedAtMs: TimeMs,
     seenAtMs: TimeMs,
+    /** Fetches or verifications tried so far (a retry comes with the next verification run). */
+    attempts: Type.Optional(Type.Integer({ minimum: 0 })),
   },
   { additionalProperties: false },
 );
@@ -106,6 +108,21 @@ export const StructurePointSchema = Type.Object(
 );
 /** {@link StructurePointSchema}. */
 export type StructurePoint = Static<typeof StructurePointSchema>;
+
+/** A frame a miner submitted and the validator verified, kept for anti-copy checks. */
+export const SubmissionSchema = Type.Object(
+  {
+    uid: Uid,
+    hotkey: Hotkey,
+    commitment: Sha256,
+    committedAtMs: TimeMs,
+    /** The frame's file in the job's `frames/` directory. */
+    file: Type.String({ pattern: '^[A-Za-z0-9_.-]{1,128}\\.trr$' }),
+  },
+  { additionalProperties: false },
+);
+/** {@link SubmissionSchema}. */
+export type Submission = Static<typeof SubmissionSchema>;
 
 /** The weights last set (or logged in a dry run). */
 export const WeightsRecordSchema = Type.Object(
@@ -148,6 +165,8 @@ function parse<T extends TSchema>(schema: T, text: string, key: string): Static<
 
 /** Most points kept per job in a structure series. */
 export const MAX_STRUCTURE_POINTS = 2_000;
+/** Most submissions remembered per job for anti-copy checks (the newest). */
+export const MAX_SUBMISSIONS = 200;
 /** Most weight settings remembered. */
 export const MAX_WEIGHTS_LOG = 200;
 
@@ -242,6 +261,13 @@ export class ValidatorState {
     await this.store.run('HSETNX', () => pipeline.exec());
   }
 
+  /** Replaces a pending claim (its attempt count). */
+  async updateClaim(claim: Claim): Promise<void> {
+    await this.store.run('HSET', () =>
+      this.redis.hset(this.key('claims'), claimKey(claim), JSON.stringify(claim)),
+    );
+  }
+
   /** Removes a claim once its verdict is recorded and scored. */
   async removeClaim(claim: Claim): Promise<void> {
     await this.store.run('HDEL', () => this.redis.hdel(this.key('claims'), claimKey(claim)));
@@ -293,6 +319,25 @@ export class ValidatorState {
   ): Promise<void> {
     await this.store.run('HSET', () =>
       this.redis.hset(this.key('verdicts', jobId), `${uid}:${commitment}`, JSON.stringify(verdict)),
+    );
+  }
+
+  /** A job's verified submissions (for anti-copy checks), oldest first. */
+  async submissions(jobId: string): Promise<Submission[]> {
+    const key = this.key('submissions', jobId);
+    const items = await this.store.run('LRANGE', () => this.redis.lrange(key, 0, -1));
+    return items.map((text, i) => parse(SubmissionSchema, text, `${key}[${i}]`));
+  }
+
+  /** Remembers a verified submission (the frame is kept in the job's `frames/` directory). */
+  async addSubmission(jobId: string, submission: Submission): Promise<void> {
+    const key = this.key('submissions', jobId);
+    await this.store.run('RPUSH', () =>
+      this.redis
+        .multi()
+        .rpush(key, JSON.stringify(submission))
+        .ltrim(key, -MAX_SUBMISSIONS, -1)
+        .exec(),
     );
   }
 
@@ -377,6 +422,7 @@ export class ValidatorState {
         this.key('miners', jobId),
         this.key('verdicts', jobId),
         this.key('structures', jobId),
+        this.key('submissions', jobId),
       ),
     );
   }

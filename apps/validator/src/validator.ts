@@ -41,6 +41,8 @@ import { PreparedJobs } from './prepared-jobs.js';
 import { runProgressRound } from './progress-round.js';
 import { ScoreLedger } from './score-ledger.js';
 import { ValidatorState } from './validator-state.js';
+import { verifyClaims } from './verification.js';
+import { JobVerifiers } from './verifiers.js';
 import { type ChainSide, revealWeights, setWeightsIfDue } from './weights.js';
 
 /** The scoring parameters a configuration selects (preset, early-stop overrides). */
@@ -191,6 +193,7 @@ export class Validator {
       state,
       ledger,
       prepared: new PreparedJobs(config.workDir),
+      verifiers: new JobVerifiers(config),
       caller: countedCaller(dendrite, metrics),
       directory,
       source: pdbSourceOf(config),
@@ -219,6 +222,14 @@ export class Validator {
           `progress round: ${summary.queries} queries, ${summary.claims} claims`,
         );
       },
+      'verify-claims': async ({ signal }) => {
+        const summary = await verifyClaims(context, signal);
+        if (summary.verdicts + summary.retried > 0)
+          logger.info(
+            { event: 'verification.done', ...summary },
+            `verification: ${summary.verdicts} verdicts`,
+          );
+      },
       'set-weights': async () => {
         await setWeightsIfDue(context, chain);
       },
@@ -236,6 +247,7 @@ export class Validator {
       const every = (seconds: number) => ({ everyMs: Math.max(10, Math.round(seconds * 1000)) });
       await scheduler.schedule('prepare-jobs', every(Math.min(5, config.queryIntervalSeconds)));
       await scheduler.schedule('progress-round', every(config.queryIntervalSeconds));
+      await scheduler.schedule('verify-claims', every(Math.min(5, config.queryIntervalSeconds)));
       await scheduler.schedule('set-weights', every(config.weightsCheckSeconds));
       if (chain !== null)
         await scheduler.schedule('reveal-weights', every(config.weightsCheckSeconds));
@@ -293,6 +305,7 @@ export class Validator {
     this.#stopped = true;
     await this.api?.close();
     await this.worker?.close({ abortRunning: true });
+    await this.context.verifiers.closeAll();
     this.dendrite.close();
     await this.chain?.client.close();
     await this.store.close();

@@ -25,8 +25,8 @@ const systemParams = {
   ionConcentrationMolar: 0.1,
   temperatureK: 300,
   pressureBar: 1,
-  stages: ['nvt'],
-  nvtSteps: 200,
+  stages: ['md'],
+  mdSteps: 200,
 } as const;
 
 async function api(
@@ -221,8 +221,8 @@ describe('submit, poll, cancel', () => {
     expect(byId).toMatch(/^o-[0-9a-f]{16}$/);
     expect(answer.body.params).toMatchObject({
       forceField: 'charmm27',
-      stages: 'nvt',
-      nvtSteps: 200,
+      stages: 'md',
+      mdSteps: 200,
     });
   });
 
@@ -237,6 +237,15 @@ describe('submit, poll, cancel', () => {
     expect(await readFile(stored, 'utf8')).toBe(await mirrorEntryText('1l2y'));
   });
 
+  let restrained: string;
+  it('accepts a job of restrained stages only (it fails at preparation: nothing to verify)', async () => {
+    const answer = await api('POST', '/api/jobs', {
+      body: { pdbId: '1l2y', params: { ...systemParams, stages: ['nvt'], nvtSteps: 200 } },
+    });
+    expect(answer.status).toBe(202);
+    restrained = String(answer.body.jobId);
+  });
+
   it('prepares organic jobs before sampled ones, and they become active', async () => {
     const context = validator.context;
     const synthetic = await createJob(context, {
@@ -244,7 +253,7 @@ describe('submit, poll, cancel', () => {
       settings: {
         ...defaultSettings(context, '1l2y', 'f0-1l2y'),
         ...systemParams,
-        stages: ['nvt'],
+        stages: ['md'],
       },
       source: 'synthetic',
     });
@@ -259,6 +268,12 @@ describe('submit, poll, cancel', () => {
     expect(activated[1]).toBeLessThan(activated[2] as number);
   }, 600_000);
 
+  it('fails a job whose frames cannot be verified, saying why', async () => {
+    const { body } = await api('GET', `/api/jobs/${restrained}`);
+    expect(body.status).toBe('failed');
+    expect(body.statusReason).toMatch(/cannot be verified/);
+  });
+
   it('shows a job in full: system, stages, miners, energies, structures, verdicts', async () => {
     const { status, body } = await api('GET', `/api/jobs/${byId}`);
     expect(status).toBe(200);
@@ -271,13 +286,14 @@ describe('submit, poll, cancel', () => {
       },
       proteinAtomCount: expect.any(Number),
     });
-    expect(body.stages).toEqual([{ name: 'nvt', nsteps: 200 }]);
+    expect(body.stages).toEqual([{ name: 'md', nsteps: 200 }]);
     expect(body).toMatchObject({
       minerDetails: [],
       best: null,
       energy: { best: [], verified: [] },
       structures: [],
       verdicts: [],
+      verdictDetails: [],
       links: { self: `/api/jobs/${byId}`, pdb: null, gro: null },
     });
   });
@@ -323,7 +339,7 @@ describe('submit, poll, cancel', () => {
     const status = await api('GET', '/api/status');
     expect(status.body).toMatchObject({
       validator: { hotkey: validator.context.hotkey, dryRun: true },
-      jobs: { counts: { active: 2, cancelled: 1 } },
+      jobs: { counts: { active: 2, cancelled: 1, failed: 1 } },
       pendingVerifications: 0,
       lastWeights: null,
     });

@@ -288,15 +288,23 @@ export async function createApiServer(
         job.status === 'pending' || job.status === 'preparing'
           ? null
           : await readPreparedJob(config.workDir, job.jobId).catch(() => null);
-      const [states, structures, hasBest] = await Promise.all([
+      const [states, structures, verdictDetails, hasBest] = await Promise.all([
         context.state.minerStates(job.jobId),
         context.state.structureSeries(job.jobId),
+        context.state.verdictDetails(job.jobId),
         stat(join(jobLayout(config.workDir, job.jobId).bestDir, 'best.gro')).then(
           () => true,
           () => false,
         ),
       ]);
-      return jobDetailView({ job, spec, states, structures, hasBestStructure: hasBest });
+      return jobDetailView({
+        job,
+        spec,
+        states,
+        structures,
+        verdictDetails,
+        hasBestStructure: hasBest,
+      });
     },
   );
 

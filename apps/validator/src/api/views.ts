@@ -117,6 +117,8 @@ export interface JobDetailView extends JobSummaryView {
   /** RMSD to the start and radius of gyration of the best frames over time. */
   readonly structures: readonly StructurePoint[];
   readonly verdicts: readonly VerdictView[];
+  /** Each verdict in full: reasons with their codes, every check with its time, measurements. */
+  readonly verdictDetails: readonly unknown[];
   readonly links: {
     readonly self: string;
     readonly pdb: string | null;
@@ -130,6 +132,7 @@ export function jobDetailView(input: {
   readonly spec: JobSpec | null;
   readonly states: ReadonlyMap<number, MinerJobState>;
   readonly structures: readonly StructurePoint[];
+  readonly verdictDetails: readonly unknown[];
   readonly hasBestStructure: boolean;
 }): JobDetailView {
   const { job, spec, states } = input;
@@ -212,6 +215,9 @@ export function jobDetailView(input: {
       energyKjMol: v.energyKjMol ?? null,
       reason: v.reason ?? null,
     })),
+    verdictDetails: [...input.verdictDetails].sort(
+      (a, b) => ((a as { at?: number }).at ?? 0) - ((b as { at?: number }).at ?? 0),
+    ),
     links: {
       self,
       pdb: input.hasBestStructure ? `${self}/best.pdb` : null,
