@@ -131,10 +131,15 @@ export function closestPairWithin(
   const widthA = volume / Math.hypot(by * cz, -bx * cz, bx * cy - by * cx);
   const widthB = volume / Math.hypot(0, ax * cz, -ax * cy);
   const widthC = cz;
-  const cells = [widthA, widthB, widthC].map((w) =>
-    Math.max(1, Math.min(256, Math.floor(w / cutoffNm))),
-  ) as [number, number, number];
-  const [na, nb, nc] = cells;
+  // Cells at least a cut-off thick, but not many more cells than atoms (empty cells cost time).
+  const cells = [widthA, widthB, widthC].map((w) => Math.max(1, Math.floor(w / cutoffNm)));
+  const budget = 2 * n + 8;
+  const product = (cells[0] as number) * (cells[1] as number) * (cells[2] as number);
+  if (product > budget) {
+    const shrink = Math.cbrt(product / budget);
+    for (let d = 0; d < 3; d++) cells[d] = Math.max(1, Math.floor((cells[d] as number) / shrink));
+  }
+  const [na, nb, nc] = cells as [number, number, number];
   const fractional = new Float64Array(3 * n);
   const cellOf = new Int32Array(n);
   const counts = new Int32Array(na * nb * nc + 1);
@@ -174,43 +179,39 @@ export function closestPairWithin(
   }
   let best = cutoffNm * cutoffNm;
   let pair: [number, number] | null = null;
-  const neighbours = new Set<number>();
-  for (let ia = 0; ia < na; ia++) {
-    for (let ib = 0; ib < nb; ib++) {
-      for (let ic = 0; ic < nc; ic++) {
-        const cell = (ia * nb + ib) * nc + ic;
-        neighbours.clear();
-        for (let da = -1; da <= 1; da++)
-          for (let db = -1; db <= 1; db++)
-            for (let dc = -1; dc <= 1; dc++) {
-              const ja = (ia + da + na) % na;
-              const jb = (ib + db + nb) % nb;
-              const jc = (ic + dc + nc) % nc;
-              const other = (ja * nb + jb) * nc + jc;
-              if (other >= cell) neighbours.add(other);
-            }
-        for (let p = counts[cell] as number; p < (counts[cell + 1] as number); p++) {
-          const i = members[p] as number;
-          for (const other of neighbours) {
-            const from = other === cell ? p + 1 : (counts[other] as number);
-            for (let q = from; q < (counts[other + 1] as number); q++) {
-              const j = members[q] as number;
-              let da = (fractional[3 * j] as number) - (fractional[3 * i] as number);
-              let db = (fractional[3 * j + 1] as number) - (fractional[3 * i + 1] as number);
-              let dc = (fractional[3 * j + 2] as number) - (fractional[3 * i + 2] as number);
-              da -= Math.round(da);
-              db -= Math.round(db);
-              dc -= Math.round(dc);
-              const dx = da * ax + db * bx + dc * cx;
-              const dy = db * by + dc * cy;
-              const dz = dc * cz;
-              const r2 = dx * dx + dy * dy + dz * dz;
-              if (r2 < best) {
-                best = r2;
-                pair = i < j ? [i, j] : [j, i];
-              }
-            }
-          }
+  const neighbours: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const cell = cellOf[i] as number;
+    if (cell < 0) continue;
+    const ic = cell % nc;
+    const ib = Math.floor(cell / nc) % nb;
+    const ia = Math.floor(cell / (nc * nb));
+    neighbours.length = 0;
+    for (let da = -1; da <= 1; da++)
+      for (let db = -1; db <= 1; db++)
+        for (let dc = -1; dc <= 1; dc++) {
+          const other =
+            (((ia + da + na) % na) * nb + ((ib + db + nb) % nb)) * nc + ((ic + dc + nc) % nc);
+          // With fewer than three cells along an axis, neighbours repeat.
+          if (!neighbours.includes(other)) neighbours.push(other);
+        }
+    for (const other of neighbours) {
+      for (let q = counts[other] as number; q < (counts[other + 1] as number); q++) {
+        const j = members[q] as number;
+        if (j <= i) continue;
+        let da = (fractional[3 * j] as number) - (fractional[3 * i] as number);
+        let db = (fractional[3 * j + 1] as number) - (fractional[3 * i + 1] as number);
+        let dc = (fractional[3 * j + 2] as number) - (fractional[3 * i + 2] as number);
+        da -= Math.round(da);
+        db -= Math.round(db);
+        dc -= Math.round(dc);
+        const dx = da * ax + db * bx + dc * cx;
+        const dy = db * by + dc * cy;
+        const dz = dc * cz;
+        const r2 = dx * dx + dy * dy + dz * dz;
+        if (r2 < best) {
+          best = r2;
+          pair = [i, j];
         }
       }
     }

@@ -1,0 +1,287 @@
+import type { EdrData, InputrecSection } from '@fold/gromacs-runner';
+import { describe, expect, it } from '@jest/globals';
+import {
+  checkEdrConsistency,
+  checkLogAgainstEdr,
+  checkParameters,
+  checkSpeed,
+  compareParameters,
+} from './compliance.js';
+import { checkEnergy } from './energy.js';
+import { checkContinuation } from './physics.js';
+import { checkReproduction } from './reproduction.js';
+import { stageReference } from './system.js';
+import { resolveTolerances, DEFAULT_TOLERANCES as T } from './tolerances.js';
+
+const expected: InputrecSection = {
+  inputrec: {
+    integrator: 'md',
+    dt: 0.002,
+    nsteps: 250,
+    'init-step': 0,
+    tinit: 0,
+    'ld-seed': 1,
+    rvdw: 1,
+    rcoulomb: 1,
+    nstxout: 0,
+    nstenergy: 50,
+    'fourier-nx': 28,
+    rlist: 1,
+    pcoupl: 'C-rescale',
+    pcoupltype: 'Isotropic',
+  },
+  groupOptions: { nrdf: [11988], 'ref-t': [315], 'tau-t': [1] },
+};
+const stage = stageReference({
+  name: 'md',
+  index: 2,
+  mdp: { nstenergy: 50, pcoupl: 'C-rescale' },
+  expected,
+  boxMayChangeBefore: true,
+});
+const withInputrec = (changes: Record<string, unknown>): InputrecSection => ({
+  inputrec: { ...expected.inputrec, ...changes } as InputrecSection['inputrec'],
+  groupOptions: expected.groupOptions,
+});
+
+describe('compliance', () => {
+  it('ignores the miner’s output intervals, the seed and what grompp derives from the box', () => {
+    const miner = withInputrec({ nstxout: 50, 'ld-seed': 99, 'fourier-nx': 30, rlist: 1.05 });
+    expect(compareParameters(expected, miner, T)).toEqual([]);
+  });
+
+  it('names every physics parameter that differs, including group options', () => {
+    const miner: InputrecSection = {
+      inputrec: { ...expected.inputrec, rvdw: 0.9, nsteps: 300, 'fourier-nx': 20 },
+      groupOptions: { ...expected.groupOptions, 'ref-t': [345] },
+    };
+    expect(compareParameters(expected, miner, T).map((d) => d.key)).toEqual([
+      'fourier-nx',
+      'nsteps',
+      'rvdw',
+      'grpopts.ref-t',
+    ]);
+  });
+
+  it('refuses another seed in the run input or in any section of the log', () => {
+    const reasons = checkParameters({
+      stage,
+      assignedSeed: 7,
+      tpr: withInputrec({ 'ld-seed': 7 }),
+      logSections: [withInputrec({ 'ld-seed': 7 }), withInputrec({ 'ld-seed': 8 })],
+      tolerances: T,
+    });
+    expect(reasons.map((r) => r.code)).toEqual(['SEED_MISMATCH']);
+    expect(reasons[0]?.details.found).toEqual([{ source: 'log section 2', seed: '8' }]);
+  });
+
+  it('refuses a log whose parameters differ even when the run input agrees', () => {
+    const reasons = checkParameters({
+      stage,
+      assignedSeed: 1,
+      tpr: withInputrec({}),
+      logSections: [withInputrec({ rcoulomb: 0.9 })],
+      tolerances: T,
+    });
+    expect(reasons.map((r) => r.code)).toEqual(['LOG_PARAMETERS_MISMATCH']);
+  });
+
+  const edr = (values: number[][], steps = [0, 50]): EdrData => ({
+    terms: ['Bond', 'LJ (SR)', 'Potential', 'Kinetic En.', 'Total Energy', 'Temperature'].map(
+      (name) => ({ name, unit: 'kJ/mol' }),
+    ),
+    frames: values.map((v, i) => ({
+      step: steps[i] as number,
+      timePs: (steps[i] as number) * 0.002,
+      values: Float64Array.from(v),
+    })),
+    precision: 'single',
+    completeBytes: 0,
+    truncated: false,
+  });
+  const kineticFor = (t: number) => (t * 11988 * 0.0083144626181532) / 2;
+  const frame = (bond: number, lj: number, t = 300) => {
+    const ke = kineticFor(t);
+    return [bond, lj, bond + lj, ke, bond + lj + ke, t];
+  };
+
+  it('accepts an .edr whose terms add up and refuses one edited in a single term', () => {
+    expect(checkEdrConsistency(edr([frame(10, -100), frame(12, -101)]), stage, T)).toEqual([]);
+    const edited = frame(12, -101);
+    edited[2] = -200;
+    const reasons = checkEdrConsistency(edr([frame(10, -100), edited]), stage, T);
+    expect(reasons.map((r) => r.code)).toEqual(['EDR_INCONSISTENT']);
+    expect(reasons[0]?.details.step).toBe(50);
+  });
+
+  it('refuses an .edr whose times do not follow the time step or whose temperature is off', () => {
+    const wrongTime = edr([frame(10, -100)], [0]);
+    (wrongTime.frames[0] as { timePs: number }).timePs = 0.5;
+    expect(checkEdrConsistency(wrongTime, stage, T)[0]?.message).toMatch(/time/);
+    const hot = frame(10, -100);
+    hot[5] = 330;
+    expect(checkEdrConsistency(edr([hot], [0]), stage, T)[0]?.message).toMatch(/temperature/);
+  });
+
+  it('compares log energies with the .edr at the steps both hold', () => {
+    const data = edr([frame(10, -100), frame(12, -101)]);
+    const log = (potential: string) =>
+      `           Step           Time\n             50        0.10000\n\n   Energies (kJ/mol)\n      Potential\n   ${potential}\n`;
+    expect(checkLogAgainstEdr(log('-8.90000e+01'), data, T)).toEqual([]);
+    expect(checkLogAgainstEdr(log('-9.90000e+01'), data, T).map((r) => r.code)).toEqual([
+      'LOG_EDR_MISMATCH',
+    ]);
+  });
+
+  it('refuses more atom-steps per second than the bound', () => {
+    const ok = checkSpeed({
+      atomCount: 6000,
+      stepsBefore: 100,
+      stage,
+      lastEdrStep: 250,
+      elapsedWallMs: 10_000,
+      tolerances: T,
+    });
+    expect(ok.reasons).toEqual([]);
+    expect(ok.atomStepsPerSecond).toBeCloseTo((6000 * 350) / 10, 6);
+    const fast = checkSpeed({
+      atomCount: 6000,
+      stepsBefore: 100,
+      stage,
+      lastEdrStep: 250,
+      elapsedWallMs: 0.5,
+      tolerances: T,
+    });
+    expect(fast.reasons.map((r) => r.code)).toEqual(['IMPLAUSIBLE_SPEED']);
+  });
+});
+
+describe('energy comparison', () => {
+  it('accepts a claim within the tolerance and refuses a lowered one and an .edr that disagrees', () => {
+    expect(
+      checkEnergy({
+        recomputedKjMol: -1e5,
+        claimedKjMol: -1e5 * (1 + 1e-4),
+        edrKjMol: -1e5,
+        tolerances: T,
+      }).reasons,
+    ).toEqual([]);
+    const result = checkEnergy({
+      recomputedKjMol: -1e5,
+      claimedKjMol: -1.001e5,
+      edrKjMol: -1.01e5,
+      tolerances: T,
+    });
+    expect(result.reasons.map((r) => r.code)).toEqual(['CLAIM_MISMATCH', 'EDR_MISMATCH']);
+    expect(result.claimRelative).toBeCloseTo(-1e-3, 12);
+  });
+
+  it('refuses a non-finite recomputed energy', () => {
+    expect(
+      checkEnergy({ recomputedKjMol: Number.NaN, claimedKjMol: 1, edrKjMol: null, tolerances: T })
+        .reasons[0]?.code,
+    ).toBe('ENERGY_NOT_FINITE');
+  });
+});
+
+describe('continuation', () => {
+  const sigma = 0.0083144626181532 * 315 * Math.sqrt(11988 / 2);
+  const series = (f: (k: number) => number) => {
+    const steps = Array.from({ length: 101 }, (_, k) => 100 + k);
+    return { steps, values: steps.map((s) => -9e4 + f(s - 100) * sigma) };
+  };
+
+  it('accepts thermal wandering and measures it in thermal fluctuations', () => {
+    const result = checkContinuation({
+      stage,
+      frameStep: 100,
+      series: series((k) => Math.sin(k / 7)),
+      tolerances: T,
+    });
+    expect(result.reasons).toEqual([]);
+    expect(result.measurements.driftSigmas).toBeCloseTo(1, 2);
+    expect(result.measurements.sigmaKjMol).toBeCloseTo(sigma, 9);
+  });
+
+  it('refuses a jump in the first steps in either direction', () => {
+    for (const sign of [1, -1]) {
+      const result = checkContinuation({
+        stage,
+        frameStep: 100,
+        series: series((k) => sign * Math.min(k, 5)),
+        tolerances: T,
+      });
+      expect(result.reasons.map((r) => r.code)).toContain('ENERGY_GRADIENT');
+    }
+  });
+
+  it('refuses a slow drift beyond the stability bound and a run that stopped early', () => {
+    const drift = checkContinuation({
+      stage,
+      frameStep: 100,
+      series: series((k) => k / 12),
+      tolerances: T,
+    });
+    expect(drift.reasons.map((r) => r.code)).toEqual(['UNSTABLE_CONTINUATION']);
+    const short = series(() => 0);
+    const stopped = checkContinuation({
+      stage,
+      frameStep: 100,
+      series: { steps: short.steps.slice(0, 40), values: short.values.slice(0, 40) },
+      tolerances: T,
+    });
+    expect(stopped.reasons[0]?.message).toMatch(/stopped at step 139/);
+  });
+});
+
+describe('reproduction', () => {
+  const miner = { steps: [100, 150, 200, 250], values: [-1e5, -1.0001e5, -0.9999e5, -1e5] };
+  const base = { frameStep: 100, miner, minerLastStep: 250, stageLastStep: 1000, tolerances: T };
+
+  it('removes the constant offset between evaluations and accepts a tracking series', () => {
+    const offset = 5; // kJ/mol: another summation order
+    const validator = {
+      steps: [100, 150, 200],
+      values: [-1e5 + offset, -1.0001e5 + offset + 0.5, -0.9999e5 + offset],
+    };
+    const result = checkReproduction({ ...base, validator });
+    expect(result.reasons).toEqual([]);
+    expect(result.measurements.comparedSteps).toEqual([150, 200]);
+    expect(result.measurements.maxDeviation).toBeCloseTo(0.5 / 1e5, 12);
+    expect(result.measurements.offsetRelative).toBeCloseTo(5e-5, 12);
+  });
+
+  it('refuses a series that departs beyond the tolerance', () => {
+    const validator = { steps: [100, 150, 200], values: [-1e5, -1.0001e5, -0.9999e5 + 20] };
+    expect(checkReproduction({ ...base, validator }).reasons.map((r) => r.code)).toEqual([
+      'REPRODUCTION_MISMATCH',
+    ]);
+  });
+
+  it('asks to come back when the miner has not reached the window yet, and refuses frames at the end of a stage', () => {
+    const validator = { steps: [100, 150, 200], values: [-1e5, -1e5, -1e5] };
+    const early = { steps: [50, 100], values: [-1e5, -1e5] };
+    expect(
+      checkReproduction({ ...base, miner: early, minerLastStep: 100, validator }).reasons[0]?.code,
+    ).toBe('REPRODUCTION_WINDOW_MISSING');
+    expect(
+      checkReproduction({
+        ...base,
+        miner: early,
+        minerLastStep: 100,
+        stageLastStep: 150,
+        validator,
+      }).reasons[0]?.code,
+    ).toBe('FRAME_TOO_LATE');
+  });
+});
+
+describe('tolerances', () => {
+  it('merges overrides and refuses unknown, non-positive or fractional values', () => {
+    expect(resolveTolerances({ claimRelative: 1e-3 }).claimRelative).toBe(1e-3);
+    expect(() => resolveTolerances({ claimRelative: 0 })).toThrow(/claimRelative/);
+    expect(() => resolveTolerances({ gradientSteps: 2.5 })).toThrow(/whole number/);
+    expect(() => resolveTolerances({ nope: 1 } as never)).toThrow(/not a tolerance/);
+    expect(() => resolveTolerances({ gradientSteps: 200 })).toThrow(/reproductionWindowSteps/);
+  });
+});
