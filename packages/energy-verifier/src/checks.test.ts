@@ -208,7 +208,7 @@ describe('continuation', () => {
       const result = checkContinuation({
         stage,
         frameStep: 100,
-        series: series((k) => sign * Math.min(k, 5)),
+        series: series((k) => sign * Math.min(k, 8)),
         tolerances: T,
       });
       expect(result.reasons.map((r) => r.code)).toContain('ENERGY_GRADIENT');
@@ -219,7 +219,7 @@ describe('continuation', () => {
     const drift = checkContinuation({
       stage,
       frameStep: 100,
-      series: series((k) => k / 12),
+      series: series((k) => k / 11),
       tolerances: T,
     });
     expect(drift.reasons.map((r) => r.code)).toEqual(['UNSTABLE_CONTINUATION']);

@@ -10,61 +10,66 @@ import { VerifierOptionsError } from './errors.js';
 export interface Tolerances {
   /**
    * Claimed potential vs the recomputed one, relative. Honest claims differ only by the order in
-   * which mixed-precision GROMACS sums energies (measured up to 4.7e-5 between 1 and 2 OpenMP
-   * threads; 1e-6 with the same decomposition). Default 2e-4.
+   * which mixed-precision GROMACS sums energies: one frame recomputed on 1 to 4 threads spreads
+   * over 3.9e-5 (double precision sits inside that spread); honest claims from 2-thread miners
+   * were at most 3.8e-5 off the verifier's 1-thread value, 4e-6 with the same thread count.
+   * Default 2e-4.
    */
   readonly claimRelative: number;
   /** The `.edr` potential at the frame's step vs the recomputed one, relative. Default 2e-4. */
   readonly edrRelative: number;
   /**
    * Largest relative deviation of a constrained distance in the frame. Honest frames: at most
-   * 1.4e-5 (LINCS for bonds to hydrogen, SETTLE for water). Default 1e-3.
+   * 1.3e-5 (LINCS for bonds to hydrogen, SETTLE for water); positions moved by 0.0005 nm: 2.7e-2.
+   * Default 1e-3.
    */
   readonly constraintRelative: number;
   /** Smallest distance allowed between any two atoms with mass, nm. Honest: 0.096. Default 0.07. */
   readonly minAtomDistanceNm: number;
-  /** Largest force allowed on an atom, kJ/mol/nm. Honest frames at 300-315 K: at most 4.1e3. Default 5e4. */
+  /** Largest force allowed on an atom, kJ/mol/nm. Honest frames at 300-315 K: at most 4.3e3. Default 5e4. */
   readonly maxForceKjMolNm: number;
   /**
    * Kinetic energy of the frame's velocities vs the `.edr`'s at that step, relative (leap-frog
-   * reports the mean of the two half steps around the frame). Honest: at most 3.4e-3. Default 0.025.
+   * reports the mean of the two half steps around the frame). Honest: at most 2.6e-3; velocities
+   * scaled by 0.95: 9.9e-2. Default 0.025.
    */
   readonly kineticRelative: number;
   /** Steps of the continuation over which the initial energy gradient is judged. Default 10. */
   readonly gradientSteps: number;
   /**
    * Largest change of the potential within {@link gradientSteps}, in units of the thermal
-   * fluctuation `kB·T·sqrt(ndf/2)`. Honest: at most 1.5. A frame minimised for 5 steps: 8.9.
-   * Default 4.
+   * fluctuation `kB·T·sqrt(ndf/2)`. Honest: mean 0.95, sd 0.53, at most 2.1; a frame minimised
+   * for 5 steps: 8.9, for 20 steps or more: above 15. Default 6.
    */
   readonly gradientSigmas: number;
   /**
    * Largest change of the potential over the whole continuation window, in the same units.
-   * Honest: at most 2.9. Default 6.
+   * Honest: mean 1.9, sd 0.47, at most 2.7. Default 8.
    */
   readonly stabilitySigmas: number;
   /**
    * Steps of the continuation from the frame, and the window in which the miner's energy series
-   * is reproduced. Honest runs continued with the validator's inputs stay within 1e-5 of the
-   * miner's series (after removing the constant offset of summation order) up to about 200 steps
-   * and diverge chaotically beyond 300. Default 100.
+   * is reproduced. Honest runs continued with the validator's inputs stay within 3.1e-6 of the
+   * miner's series (after removing the constant offset of summation order) up to 100 steps,
+   * 1.2e-5 at 200, and diverge chaotically beyond (3.4e-4 at 300). Default 100.
    */
   readonly reproductionWindowSteps: number;
   /**
    * Largest deviation between the miner's and the validator's energy change since the frame,
-   * relative to the frame's potential. Honest: at most 1.2e-5; wrong temperature, masses or seed
-   * reach 1e-4 to 2e-3 within the window. Default 1e-4.
+   * relative to the frame's potential. Honest: at most 3.1e-6 within 100 steps; a run 30 K too
+   * hot, with tripled hydrogen masses or with another seed reaches at least 3.4e-4 within 50
+   * steps. Default 1e-4.
    */
   readonly reproductionRelative: number;
   /** Frames closer than this (all-atom, periodic RMSD, nm) to the job's starting structure are refused. Default 0.01. */
   readonly inputRmsdNm: number;
   /**
    * Frames closer than this (all-atom, periodic RMSD after removing a common translation, nm) to
-   * an earlier submission are copies. Independent honest runs differ by 0.1 nm after 0.2 ps.
-   * Default 0.01.
+   * an earlier submission are copies. Independent honest frames at the same step differ by at
+   * least 0.139 nm. Default 0.01.
    */
   readonly copyRmsdNm: number;
-  /** The same for submissions known only by their C-alpha coordinates (Kabsch RMSD, nm). Default 0.002. */
+  /** The same for submissions known only by their C-alpha coordinates (Kabsch RMSD, nm; honest pairs at least 0.030). Default 0.002. */
   readonly copyCaRmsdNm: number;
   /**
    * Most atom-steps per second of wall time credited to any miner (atoms x steps / s). The fastest
@@ -94,8 +99,8 @@ export const DEFAULT_TOLERANCES: Tolerances = Object.freeze({
   maxForceKjMolNm: 5e4,
   kineticRelative: 0.025,
   gradientSteps: 10,
-  gradientSigmas: 4,
-  stabilitySigmas: 6,
+  gradientSigmas: 6,
+  stabilitySigmas: 8,
   reproductionWindowSteps: 100,
   reproductionRelative: 1e-4,
   inputRmsdNm: 0.01,

@@ -124,7 +124,9 @@ describe('cheats on the frame', () => {
       const verdict = await verifier.verify(request(lowered));
       expect(verdict.accepted).toBe(false);
       expect(codes(verdict)).toContain('ENERGY_GRADIENT');
-      expect(verdict.measurements.gradientSigmas).toBeGreaterThan(4);
+      expect(verdict.measurements.gradientSigmas).toBeGreaterThan(
+        verifier.tolerances.gradientSigmas,
+      );
     },
     VERIFY_MS,
   );
