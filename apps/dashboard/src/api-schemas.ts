@@ -134,6 +134,8 @@ export const JobDetailSchema = Type.Composite([
     }),
     structures: Type.Array(StructurePointSchema),
     verdicts: Type.Array(VerdictSchema),
+    /** The verifier's full reports; each is read on its own (see verdict-details.ts). */
+    verdictDetails: Type.Optional(Type.Array(Type.Unknown())),
     links: Type.Object({
       self: Type.String(),
       pdb: Nullable(Type.String()),
@@ -143,6 +145,38 @@ export const JobDetailSchema = Type.Composite([
 ]);
 /** {@link JobDetailSchema}. */
 export type JobDetail = Static<typeof JobDetailSchema>;
+
+/** How one verification check went. */
+export const CheckOutcomeSchema = Type.Object({
+  name: Type.String({ maxLength: 64 }),
+  ok: Type.Boolean(),
+  skipped: Type.Boolean(),
+  ms: Type.Number({ minimum: 0 }),
+});
+
+/** The verifier's full report on one claimed frame, as far as the job page shows it. */
+export const VerdictDetailSchema = Type.Object({
+  uid: Uid,
+  step: Type.Number(),
+  accepted: Type.Boolean(),
+  at: Type.Optional(TimeMs),
+  stage: Type.Optional(Type.String()),
+  claimedEnergyKjMol: Type.Optional(Energy),
+  energyKjMol: Type.Optional(Nullable(Energy)),
+  reasons: Type.Array(
+    Type.Object({
+      code: Type.String(),
+      check: Type.Optional(Type.String()),
+      message: Type.String(),
+    }),
+  ),
+  checks: Type.Array(CheckOutcomeSchema),
+  measurements: Type.Optional(Nullable(Type.Record(Type.String(), Type.Unknown()))),
+  fetchMs: Type.Optional(Type.Number({ minimum: 0 })),
+  verifyMs: Type.Optional(Type.Number({ minimum: 0 })),
+});
+/** {@link VerdictDetailSchema}. */
+export type VerdictDetail = Static<typeof VerdictDetailSchema>;
 
 /** One miner on the leaderboard. */
 export const MinerRankSchema = Type.Object({

@@ -1,5 +1,11 @@
+import { Fragment } from 'preact';
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import { type JobDetail, type JobStatus, LIVE_JOB_STATUSES } from './api-schemas.js';
+import {
+  type JobDetail,
+  type JobStatus,
+  LIVE_JOB_STATUSES,
+  type VerdictDetail,
+} from './api-schemas.js';
 import { TimeChart, type TimeChartSeries } from './charts/time-chart.js';
 import { DownloadButton } from './download-button.js';
 import { ErrorNotice } from './error-notice.js';
@@ -16,6 +22,7 @@ import { useServices, useToken } from './services.js';
 import { StatusBadge } from './status-badge.js';
 import { StructureViewer } from './structure-viewer.js';
 import { usePolled } from './use-polled.js';
+import { detailOf, measurementRows, readVerdictDetails } from './verdict-details.js';
 
 /** How often a live job is refreshed, ms (an ended job is loaded once). */
 const JOB_INTERVAL_MS = 5_000;
@@ -231,8 +238,57 @@ function Miners(props: { readonly job: JobDetail }) {
   );
 }
 
+function VerdictReport(props: { readonly detail: VerdictDetail }) {
+  const { detail } = props;
+  return (
+    <div class="report" data-testid="verdict-report">
+      <ol class="checks">
+        {detail.checks.map((c) => (
+          <li
+            key={c.name}
+            class={c.skipped ? 'check-skipped' : c.ok ? 'check-ok' : 'check-failed'}
+            title={`${c.ms} ms`}
+          >
+            {c.skipped ? '–' : c.ok ? '✓' : '✗'} {c.name}
+          </li>
+        ))}
+      </ol>
+      {detail.reasons.length > 0 && (
+        <ul class="reasons">
+          {detail.reasons.map((r) => (
+            <li key={r.code}>
+              <code>{r.code}</code> {r.message}
+            </li>
+          ))}
+        </ul>
+      )}
+      <table class="kv">
+        <tbody>
+          {measurementRows(detail).map(([label, value]) => (
+            <tr key={label}>
+              <th>{label}</th>
+              <td>{value}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
 function Verdicts(props: { readonly job: JobDetail }) {
   const verdicts = [...props.job.verdicts].sort((a, b) => b.at - a.at);
+  const { details, unreadable } = useMemo(
+    () => readVerdictDetails(props.job.verdictDetails),
+    [props.job.verdictDetails],
+  );
+  const [open, setOpen] = useState<ReadonlySet<string>>(new Set());
+  const toggle = (key: string) =>
+    setOpen((o) => {
+      const next = new Set(o);
+      if (!next.delete(key)) next.add(key);
+      return next;
+    });
   return (
     <section class="panel">
       <h2>Verdicts</h2>
@@ -243,26 +299,59 @@ function Verdicts(props: { readonly job: JobDetail }) {
             <th>uid</th>
             <th>verdict</th>
             <th class="num">step</th>
-            <th class="num">energy</th>
+            <th class="num">recomputed energy</th>
             <th>reason</th>
+            <th />
           </tr>
         </thead>
         <tbody>
-          {verdicts.map((v) => (
-            <tr key={`${v.at}:${v.uid}:${v.step}`} data-testid="verdict-row">
-              <td class="small">{formatTime(v.at)}</td>
-              <td title={v.hotkey}>{v.uid}</td>
-              <td>
-                <StatusBadge status={v.accepted ? 'accepted' : 'rejected'} />
-              </td>
-              <td class="num">{formatInteger(v.step)}</td>
-              <td class="num">{formatEnergy(v.energyKjMol)}</td>
-              <td class="reason">{v.reason ?? (v.accepted ? 'verified' : '—')}</td>
-            </tr>
-          ))}
+          {verdicts.map((v) => {
+            const key = `${v.at}:${v.uid}:${v.step}`;
+            const detail = detailOf(v, details);
+            return (
+              <Fragment key={key}>
+                <tr data-testid="verdict-row" data-accepted={String(v.accepted)}>
+                  <td class="small">{formatTime(v.at)}</td>
+                  <td title={v.hotkey}>{v.uid}</td>
+                  <td>
+                    <StatusBadge status={v.accepted ? 'accepted' : 'rejected'} />
+                  </td>
+                  <td class="num">{formatInteger(v.step)}</td>
+                  <td class="num">{formatEnergy(v.energyKjMol)}</td>
+                  <td class="reason" data-testid="verdict-reason">
+                    {v.reason ?? (v.accepted ? 'every check passed' : '—')}
+                  </td>
+                  <td>
+                    {detail !== undefined && (
+                      <button
+                        type="button"
+                        class="link"
+                        aria-expanded={open.has(key)}
+                        onClick={() => toggle(key)}
+                      >
+                        {open.has(key) ? 'hide checks' : 'checks'}
+                      </button>
+                    )}
+                  </td>
+                </tr>
+                {detail !== undefined && open.has(key) && (
+                  <tr>
+                    <td colSpan={7}>
+                      <VerdictReport detail={detail} />
+                    </td>
+                  </tr>
+                )}
+              </Fragment>
+            );
+          })}
         </tbody>
       </table>
       {verdicts.length === 0 && <p class="muted">No result has been judged yet.</p>}
+      {unreadable > 0 && (
+        <p class="muted small">
+          {unreadable} verification reports are in a form this page does not read.
+        </p>
+      )}
     </section>
   );
 }
