@@ -19,7 +19,7 @@
 import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { energySeries, readEdr, type StageSpec } from '@fold/gromacs-runner';
-import { caRmsd, periodicRmsd, unwrappedSubset } from '../src/geometry.js';
+import { caRmsd, closestPairWithin, periodicRmsd, unwrappedSubset } from '../src/geometry.js';
 import { JobVerifier, type Tolerances } from '../src/index.js';
 import {
   FIXTURE_ROOT,
@@ -33,7 +33,7 @@ import {
   shortStages,
   submission,
 } from '../test/fixtures.js';
-import { frameOf, perturbed, withFrame } from '../test/tamper.js';
+import { frameOf, minimisedPositions, perturbed, withFrame } from '../test/tamper.js';
 
 const HONEST_SEEDS = [11, 22, 33, 44, 55, 66, 77, 88];
 const FRAME_STEPS = [100, 200];
@@ -209,7 +209,12 @@ for (const [label, change, runSeed, topology] of cheatRuns) {
 // 3. Cheated frames, from the honest frames of seed 11.
 const base = honestFrames[0] as Submission;
 const frameCheats: FrameResult[] = [];
-for (const sigma of [0.0005, 0.002]) {
+for (const steps of [5, 20, 100]) {
+  const positions = await minimisedPositions(job, base.artefacts.frame, steps, work);
+  const s = withFrame(base, verifier.jobId, HOTKEYS.bob, (f) => ({ ...f, positionsNm: positions }));
+  frameCheats.push(await measure(`minimised ${steps} steps`, s, 11));
+}
+for (const sigma of [0.0005, 0.002, 0.01]) {
   const s = withFrame(base, verifier.jobId, HOTKEYS.bob, (f) => perturbed(f, sigma));
   frameCheats.push(await measure(`positions + N(0, ${sigma} nm)`, s, 11));
 }
@@ -275,6 +280,20 @@ for (const step of FRAME_STEPS) {
     }
   }
 }
+const closest = honestFrames.map((s) => {
+  const f = frameOf(s.artefacts.frame);
+  return (
+    closestPairWithin(f.positionsNm as Float64Array, f.boxNm as Float64Array, 0.2)?.distanceNm ??
+    0.2
+  );
+});
+const perturbedClosest = (() => {
+  const f = perturbed(frameOf(base.artefacts.frame), 0.01);
+  return (
+    closestPairWithin(f.positionsNm as Float64Array, f.boxNm as Float64Array, 0.2)?.distanceNm ??
+    0.2
+  );
+})();
 const toInput = honestFrames.map((s) => {
   const f = frameOf(s.artefacts.frame);
   return periodicRmsd(
@@ -354,10 +373,13 @@ console.log(
 console.log(
   `- all-atom periodic RMSD to the starting structure: min ${min(toInput).toFixed(4)} nm`,
 );
+console.log(
+  `- closest atoms in honest frames: min ${min(closest).toFixed(4)} nm; positions + N(0, 0.01 nm): ${perturbedClosest.toFixed(4)} nm`,
+);
 
 await writeFile(
   join(FIXTURE_ROOT, 'measurements.json'),
-  `${JSON.stringify({ honest, cheats, frameCheats, offsets, pairs, toInput }, null, 1)}\n`,
+  `${JSON.stringify({ honest, cheats, frameCheats, offsets, pairs, toInput, closest, perturbedClosest }, null, 1)}\n`,
 );
 
 async function massesTopology(factor: number): Promise<string> {

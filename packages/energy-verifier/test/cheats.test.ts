@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pdbEntryPath } from '@fold/devkit';
-import { encodeTrr, Gmx, type MdpParams, mergeMdp, readTrr, renderMdp } from '@fold/gromacs-runner';
+import { type MdpParams, mergeMdp } from '@fold/gromacs-runner';
 import { decodeEntryBytes, parsePdb } from '@fold/pdb-dataset';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { JobVerifier, type VerificationRequest } from '../src/job-verifier.js';
@@ -23,7 +23,7 @@ import {
   editLog,
   edrUpTo,
   edrValue,
-  frameOf,
+  minimisedPositions,
   perturbed,
   recommit,
   replaceEdrValue,
@@ -111,7 +111,7 @@ describe('cheats on the frame', () => {
   it(
     'rejects a minimised frame, whose energy rises at once when continued: ENERGY_GRADIENT',
     async () => {
-      const positions = await minimised(bob.artefacts.frame, 20);
+      const positions = await minimisedPositions(job, bob.artefacts.frame, 20, work);
       const cheat = withFrame(bob, verifier.jobId, HOTKEYS.bob, (f) => ({
         ...f,
         positionsNm: positions,
@@ -544,38 +544,6 @@ describe('copies', () => {
     2 * VERIFY_MS,
   );
 });
-
-/** Positions after `steps` of steepest descent from the frame, with the job's own topology. */
-async function minimised(frameBytes: Uint8Array, steps: number): Promise<Float64Array> {
-  const dir = await mkdtemp(join(work, 'em-'));
-  const gmx = new Gmx();
-  const md = shortStages(job.spec).find((s) => s.name === 'md')?.mdp as MdpParams;
-  const mdp = mergeMdp(md, {
-    integrator: 'steep',
-    nsteps: steps,
-    emtol: 10,
-    nstxout: 1,
-    tcoupl: 'no',
-    pcoupl: 'no',
-    'gen-vel': 'no',
-    'gen-seed': null,
-    'ld-seed': null,
-  });
-  await writeFile(join(dir, 'em.mdp'), renderMdp(mdp));
-  await writeFile(join(dir, 'frame.trr'), encodeTrr([frameOf(frameBytes)]));
-  await gmx.grompp({
-    cwd: dir,
-    mdp: 'em.mdp',
-    coordinates: join(job.dir, job.spec.structure),
-    topology: join(job.dir, job.spec.topology),
-    checkpoint: 'frame.trr',
-    output: 'em.tpr',
-    maxWarnings: 2,
-  });
-  await gmx.mdrun({ cwd: dir, deffnm: 'em', resources: { ntmpi: 1, ntomp: 1, pin: 'off' } });
-  const frames = (await readTrr(join(dir, 'em.trr'))).frames;
-  return frames[frames.length - 1]?.positionsNm as Float64Array;
-}
 
 /** Heavy-atom positions of another PDB entry, nm, centred in the 1L2Y box. */
 async function otherProteinPositions(id: string): Promise<Float64Array> {

@@ -2,16 +2,23 @@
  * Tampering with copies of honest artefacts, as cheating miners do. Every function returns new
  * bytes and leaves its input alone.
  */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import {
   encodeTrr,
+  Gmx,
   GromacsError,
+  type MdpParams,
+  mergeMdp,
   parseEdr,
   parseTrr,
+  readTrr,
+  renderMdp,
   type TrrFrame,
   type TrrFrameInput,
 } from '@fold/gromacs-runner';
 import { frameCommitment, sha256Hex } from '@fold/synapse';
-import type { Submission } from './fixtures.js';
+import { type Submission, shortStages, type TestJob } from './fixtures.js';
 
 /** The single frame of a one-frame `.trr`. */
 export function frameOf(bytes: Uint8Array): TrrFrame {
@@ -112,4 +119,48 @@ export function editLog(bytes: Uint8Array, from: RegExp, to: string): Uint8Array
   const text = new TextDecoder().decode(bytes);
   if (!from.test(text)) throw new Error(`${String(from)} is not in the log`);
   return new TextEncoder().encode(text.replace(from, to));
+}
+
+/**
+ * Positions after `steps` of steepest descent from the frame with the job's own topology and
+ * production parameters: the frame of a miner who minimises instead of sampling.
+ */
+export async function minimisedPositions(
+  job: TestJob,
+  frameBytes: Uint8Array,
+  steps: number,
+  parentDir: string,
+): Promise<Float64Array> {
+  const dir = await mkdtemp(join(parentDir, 'em-'));
+  try {
+    const gmx = new Gmx();
+    const md = shortStages(job.spec).find((s) => s.name === 'md')?.mdp as MdpParams;
+    const mdp = mergeMdp(md, {
+      integrator: 'steep',
+      nsteps: steps,
+      emtol: 10,
+      nstxout: 1,
+      tcoupl: 'no',
+      pcoupl: 'no',
+      'gen-vel': 'no',
+      'gen-seed': null,
+      'ld-seed': null,
+    });
+    await writeFile(join(dir, 'em.mdp'), renderMdp(mdp));
+    await writeFile(join(dir, 'frame.trr'), encodeTrr([frameOf(frameBytes)]));
+    await gmx.grompp({
+      cwd: dir,
+      mdp: 'em.mdp',
+      coordinates: join(job.dir, job.spec.structure),
+      topology: join(job.dir, job.spec.topology),
+      checkpoint: 'frame.trr',
+      output: 'em.tpr',
+      maxWarnings: 2,
+    });
+    await gmx.mdrun({ cwd: dir, deffnm: 'em', resources: { ntmpi: 1, ntomp: 1, pin: 'off' } });
+    const frames = (await readTrr(join(dir, 'em.trr'))).frames;
+    return frames[frames.length - 1]?.positionsNm as Float64Array;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }
