@@ -42,6 +42,15 @@ export interface TprDump {
    * (O-H1, O-H2, H1-H2).
    */
   readonly constraints: TprConstraints;
+  /** The box stored in the run input, rows a, b, c flat, nm; null when absent. */
+  readonly boxNm: Float64Array | null;
+  /** Positions stored in the run input, nm (six significant digits); null when absent. */
+  readonly positionsNm: Float64Array | null;
+  /**
+   * Velocities stored in the run input, nm/ps (six significant digits); null when absent. A stage
+   * that draws velocities (`gen-vel = yes`) stores those grompp drew with `gen-seed`.
+   */
+  readonly velocitiesNmPs: Float64Array | null;
 }
 
 /** Fixed distances of a run input: pair `k` is atoms `atomsA[k]`, `atomsB[k]` at `lengthsNm[k]`. */
@@ -336,6 +345,9 @@ export function parseTprDump(text: string): TprDump {
     groupOptions,
     atomCount,
     molecules,
+    boxNm: dumpVectors(lines, 'box', 3),
+    positionsNm: dumpVectors(lines, 'x', atomCount),
+    velocitiesNmPs: dumpVectors(lines, 'v', atomCount),
     masses,
     charges,
     atomNames,
@@ -359,4 +371,23 @@ interface MolType {
   constraints: [number, number, number][];
   /** [settle type, O, H1, H2], molecule-local indices. */
   settles: [number, number, number, number][];
+}
+
+/** The `name (Nx3):` block of a dump at column 0, flat; null when absent or short. */
+function dumpVectors(lines: readonly string[], name: string, rows: number): Float64Array | null {
+  const header = `${name} (${rows}x3):`;
+  const start = lines.indexOf(header);
+  if (start < 0) return null;
+  const out = new Float64Array(3 * rows);
+  for (let r = 0; r < rows; r++) {
+    const line = lines[start + 1 + r];
+    const open = line?.indexOf('{') ?? -1;
+    if (line === undefined || open < 0) return null;
+    const values = numbersIn(line.slice(open + 1));
+    if (values.length !== 3) return null;
+    out[3 * r] = values[0] as number;
+    out[3 * r + 1] = values[1] as number;
+    out[3 * r + 2] = values[2] as number;
+  }
+  return out;
 }

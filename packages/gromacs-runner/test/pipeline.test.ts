@@ -123,6 +123,14 @@ describe('the full pipeline on 1L2Y', () => {
     );
     expect(nvt.inputrec).toMatchObject({ 'ld-seed': SEED, nsteps: 300 });
     expect('gen-seed' in nvt.inputrec).toBe(false);
+    // ... but the velocities it drew are stored, with the coordinates and the box.
+    expect(nvt.velocitiesNmPs).toHaveLength(3 * system.atomCount);
+    expect(nvt.velocitiesNmPs?.some((v) => v !== 0)).toBe(true);
+    expect(nvt.positionsNm?.[0]).toBeCloseTo(
+      Number((await readFile(system.gro, 'utf8')).split('\n')[2]?.slice(20, 28)),
+      3,
+    );
+    expect(nvt.boxNm?.[0]).toBeCloseTo(system.boxNm[0] as number, 4);
   });
 
   it('reads atom and residue names, charges and constrained distances from a run input', async () => {
