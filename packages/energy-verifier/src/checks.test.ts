@@ -2,6 +2,7 @@ import type { EdrData, InputrecSection } from '@fold/gromacs-runner';
 import { describe, expect, it } from '@jest/globals';
 import {
   checkEdrConsistency,
+  checkGeneratedVelocities,
   checkLogAgainstEdr,
   checkParameters,
   checkSpeed,
@@ -153,6 +154,19 @@ describe('compliance', () => {
       tolerances: T,
     });
     expect(fast.reasons.map((r) => r.code)).toEqual(['IMPLAUSIBLE_SPEED']);
+  });
+});
+
+describe('generated velocities', () => {
+  it('accept the velocities the assigned gen-seed draws, to dump precision, and refuse others', () => {
+    const expected = Float64Array.from([0.1, -0.25, 0.3, 1.2, 0, -0.7]);
+    const printed = expected.map((v) => Number(v.toExponential(5)) * (1 + 1e-6));
+    expect(checkGeneratedVelocities({ expected, actual: printed, assignedSeed: 5 })).toEqual([]);
+    const other = Float64Array.from(expected, (v, i) => (i === 3 ? -v : v));
+    const reasons = checkGeneratedVelocities({ expected, actual: other, assignedSeed: 5 });
+    expect(reasons.map((r) => r.code)).toEqual(['SEED_MISMATCH']);
+    expect(reasons[0]?.details.differingComponents).toBe(1);
+    expect(checkGeneratedVelocities({ expected, actual: null, assignedSeed: 5 })).toHaveLength(1);
   });
 });
 

@@ -349,3 +349,36 @@ export function checkSpeed(input: {
   }
   return { reasons: [], atomStepsPerSecond: rate };
 }
+
+/**
+ * For a stage that draws its velocities (`gen-vel = yes`), the velocities stored in the miner's
+ * run input against those grompp draws from the job's structure with the assigned `gen-seed`:
+ * the one place where `gen-seed`, which grompp does not store, can be proved. Both come from
+ * `gmx dump` (six significant digits).
+ */
+export function checkGeneratedVelocities(input: {
+  readonly expected: Float64Array;
+  readonly actual: Float64Array | null;
+  readonly assignedSeed: number;
+}): Reason[] {
+  const { expected, actual } = input;
+  let sum = 0;
+  for (const v of expected) sum += v * v;
+  const rms = Math.sqrt(sum / Math.max(1, expected.length));
+  let differing = 0;
+  if (actual === null || actual.length !== expected.length) differing = expected.length;
+  else {
+    for (let i = 0; i < expected.length; i++) {
+      const e = expected[i] as number;
+      if (!(Math.abs((actual[i] as number) - e) <= 1e-4 * Math.abs(e) + 1e-5 * rms)) differing++;
+    }
+  }
+  if (differing === 0) return [];
+  return [
+    reason(
+      'SEED_MISMATCH',
+      `the velocities in the miner's run input are not those gen-seed ${input.assignedSeed} draws (${differing} of ${expected.length} components differ)`,
+      { assigned: input.assignedSeed, differingComponents: differing },
+    ),
+  ];
+}

@@ -29,6 +29,7 @@ export {
 } from './artefacts.js';
 export {
   checkEdrConsistency,
+  checkGeneratedVelocities,
   checkLogAgainstEdr,
   checkParameters,
   checkSpeed,

@@ -38,6 +38,7 @@ import {
 } from './artefacts.js';
 import {
   checkEdrConsistency,
+  checkGeneratedVelocities,
   checkLogAgainstEdr,
   checkParameters,
   checkSpeed,
@@ -152,6 +153,8 @@ interface StageSetup {
   readonly stepsBefore: number;
   /** Coupling intervals grompp resolved, pinned in continuations. */
   readonly coupling: MdpParams;
+  /** Whether the stage draws its velocities (`gen-vel = yes`), so its run input proves `gen-seed`. */
+  readonly generatesVelocities: boolean;
 }
 
 /**
@@ -387,6 +390,7 @@ export class JobVerifier {
           rerunTpr: join(dir, `rerun-${stage.name}.tpr`),
           stepsBefore: before,
           coupling,
+          generatesVelocities: getMdpWord(stage.mdp, 'gen-vel') === 'yes',
         });
       }
       if (system === null) throw new JobNotVerifiableError('no stage is eligible for verification');
@@ -631,10 +635,19 @@ export class JobVerifier {
         return [...found, ...judged.reasons];
       });
 
-      await run('compliance', stage === undefined, () => {
+      await run('compliance', stage === undefined, async () => {
         const s = setup as StageSetup;
         const found: Reason[] = [];
         const dump = minerDump as TprDump | null;
+        if (s.generatesVelocities && dump) {
+          found.push(
+            ...checkGeneratedVelocities({
+              expected: await this.#drawnVelocities(s, request.assignedSeed, call),
+              actual: dump.velocitiesNmPs,
+              assignedSeed: request.assignedSeed,
+            }),
+          );
+        }
         const tpr: InputrecSection | null = dump
           ? { inputrec: dump.inputrec, groupOptions: dump.groupOptions }
           : null;
@@ -705,6 +718,45 @@ export class JobVerifier {
   async close(): Promise<void> {
     this.#closed = true;
     await rm(this.#dir, { recursive: true, force: true });
+  }
+
+  /** The velocities grompp draws for a stage with `gen-vel = yes` and the given seed. */
+  async #drawnVelocities(
+    setup: StageSetup,
+    seed: number,
+    call: { cwd: string; timeoutMs: number; signal?: AbortSignal },
+  ): Promise<Float64Array> {
+    const mdp = mergeMdp(setup.reference.mdp, { 'gen-seed': seed, 'ld-seed': seed });
+    await writeFile(join(call.cwd, 'seeded.mdp'), renderMdp(mdp));
+    try {
+      await this.#gmx.grompp({
+        ...call,
+        mdp: 'seeded.mdp',
+        coordinates: join(this.#dir, this.spec.structure),
+        topology: join(this.#dir, this.spec.topology),
+        output: 'seeded.tpr',
+      });
+      const velocities = parseTprDump(
+        await this.#gmx.dump({ ...call, tpr: 'seeded.tpr' }),
+      ).velocitiesNmPs;
+      if (velocities === null)
+        throw new VerifierSetupError('grompp stored no velocities for a stage that draws them');
+      return velocities;
+    } catch (error) {
+      if (
+        !(error instanceof GromacsError) ||
+        error instanceof GmxNotFoundError ||
+        error instanceof GmxAbortedError
+      ) {
+        throw error;
+      }
+      throw new VerifierSetupError(
+        `drawing the ${setup.reference.name} velocities failed: ${error.message}`,
+        {
+          cause: error,
+        },
+      );
+    }
   }
 
   /**

@@ -464,6 +464,59 @@ describe('cheats on how the run was made', () => {
   );
 });
 
+describe('a first stage that draws its own velocities (a rebase)', () => {
+  // The md stage alone, starting from the job's structure with new velocities: its run input
+  // stores the velocities gen-seed drew, which the verifier draws again with the assigned seed.
+  const rebaseStages = () =>
+    shortStages(job.spec)
+      .filter((s) => s.name === 'md')
+      .map((s) => ({
+        ...s,
+        mdp: mergeMdp(s.mdp, { 'gen-vel': 'yes', 'gen-temp': 315, continuation: 'no' }),
+      }));
+
+  it(
+    'accepts velocities drawn with the assigned seed and rejects another gen-seed: SEED_MISMATCH',
+    async () => {
+      const rebase = await JobVerifier.create({
+        jobDir: job.dir,
+        workDir: work,
+        stages: rebaseStages(),
+      });
+      try {
+        const honestRun = await minerRun({
+          job,
+          name: 'rebase-honest',
+          seed: SEED,
+          stages: minerStages(rebaseStages()),
+        });
+        const fine = await submission(honestRun, { jobId: rebase.jobId, hotkey: HOTKEYS.bob });
+        const accepted = await rebase.verify(request(fine));
+        expect(accepted.reasons).toEqual([]);
+        // Another gen-seed with the assigned ld-seed: only the drawn velocities tell.
+        const stages = minerStages(rebaseStages()).map((s) => ({
+          ...s,
+          mdp: mergeMdp(s.mdp, { 'gen-seed': 999, 'ld-seed': SEED }),
+        }));
+        const cheatRun = await minerRun({
+          job,
+          name: 'rebase-gen-seed',
+          seed: SEED,
+          stages,
+          seedsInStages: true,
+        });
+        const cheat = await submission(cheatRun, { jobId: rebase.jobId, hotkey: HOTKEYS.bob });
+        const verdict = await rebase.verify(request(cheat));
+        expect(codes(verdict)).toEqual(['SEED_MISMATCH']);
+        expect(verdict.reasons[0]?.message).toMatch(/velocities/);
+      } finally {
+        await rebase.close();
+      }
+    },
+    4 * VERIFY_MS,
+  );
+});
+
 describe('copies', () => {
   const earlier = (s: Submission, hotkey: string) => ({
     hotkey,

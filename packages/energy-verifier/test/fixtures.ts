@@ -106,6 +106,8 @@ export interface MinerRunOptions {
   readonly threads?: number;
   /** Keep a finished run from an earlier test run (default true). */
   readonly reuse?: boolean;
+  /** Leave the seeds to the stages' own `gen-seed` and `ld-seed` instead of setting both to `seed`. */
+  readonly seedsInStages?: boolean;
 }
 
 /** A finished miner run. */
@@ -130,7 +132,7 @@ export async function minerRun(options: MinerRunOptions): Promise<MinerRun> {
       itps,
     },
     stages: options.stages ?? minerStages(shortStages(job.spec)),
-    seed: options.seed,
+    ...(options.seedsInStages ? {} : { seed: options.seed }),
     resources: { ntmpi: 1, ntomp: options.threads ?? 1, pin: 'off' },
   });
   return { dir, result, seed: options.seed };
