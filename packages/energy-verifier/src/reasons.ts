@@ -110,7 +110,8 @@ export const REASONS = {
   },
   SEED_MISMATCH: {
     check: 'compliance',
-    meaning: "the miner's run input or log carries another seed than the one assigned",
+    meaning:
+      "the miner's run input or log carries another seed than the one assigned, or velocities another gen-seed drew",
   },
   LOG_PARAMETERS_MISMATCH: {
     check: 'compliance',
