@@ -52,6 +52,7 @@ const settings = {
   checkpointIntervalMinutes: Type.Number({ minimum: 0.01, maximum: 1440 }),
   minFrameIntervalSteps: Type.Integer({ minimum: 0, maximum: 100_000_000 }),
   commitIntervalSeconds: Type.Number({ minimum: 0, maximum: 86_400 }),
+  progressIntervalSeconds: Type.Number({ minimum: 0.1, maximum: 3_600 }),
   maxInputBytes: Type.Integer({ minimum: 1024, maximum: 64 * MiB }),
   lockDurationMs: Type.Integer({ minimum: 500, maximum: 3_600_000 }),
   stalledIntervalMs: Type.Integer({ minimum: 100, maximum: 3_600_000 }),
@@ -236,6 +237,12 @@ export const SETTINGS: readonly SettingSpec[] = [
     description: 'least time between two best-frame extractions of a job',
   },
   {
+    key: 'progressIntervalSeconds',
+    kind: 'number',
+    placeholder: 's',
+    description: "how often a running job's progress and best frame are updated",
+  },
+  {
     key: 'maxInputBytes',
     kind: 'size',
     placeholder: 'size',
@@ -295,6 +302,7 @@ export const CONFIG_DEFAULTS = {
   checkpointIntervalMinutes: 1,
   minFrameIntervalSteps: 0,
   commitIntervalSeconds: 10,
+  progressIntervalSeconds: 5,
   maxInputBytes: 64 * MiB,
   lockDurationMs: 30_000,
   stalledIntervalMs: 15_000,

@@ -213,6 +213,7 @@ export class Miner {
             slots,
             checkpointIntervalMinutes: config.checkpointIntervalMinutes,
             commitIntervalMs: config.commitIntervalSeconds * 1000,
+            progressIntervalMs: config.progressIntervalSeconds * 1000,
             logger,
             isStopping: () => miner?.stopping ?? false,
           }),

@@ -60,6 +60,8 @@ function minerArgs(): string[] {
     '0.05',
     '--commit-interval-seconds',
     '0',
+    '--progress-interval-seconds',
+    '0.5',
     '--lock-duration-ms',
     '3000',
     '--stalled-interval-ms',

@@ -98,6 +98,18 @@ export function stageParams(
   return params as SimulationParams;
 }
 
+const encoded = new WeakMap<Fixture, string>();
+
+/** The fixture's input bundle as a FoldAssign field, encoded once. */
+export function inputBundle(f: Fixture): string {
+  let bundle = encoded.get(f);
+  if (bundle === undefined) {
+    bundle = encodeBundleBase64(f.files);
+    encoded.set(f, bundle);
+  }
+  return bundle;
+}
+
 /** A FoldAssign request for the fixture. */
 export function assignRequest(
   f: Fixture,
@@ -108,7 +120,7 @@ export function assignRequest(
   return {
     job_id: jobId,
     protein_id: FIXTURE_ID,
-    input_bundle: encodeBundleBase64(f.files),
+    input_bundle: inputBundle(f),
     params,
     seed: options.seed ?? 4242,
     deadline_unix_ms: Date.now() + (options.deadlineMs ?? 3_600_000),
@@ -148,6 +160,7 @@ export function testSettings(redisUrl: string, workDir: string): PartialConfig {
     cpuSlots: 1,
     checkpointIntervalMinutes: 0.05,
     commitIntervalSeconds: 0,
+    progressIntervalSeconds: 0.5,
     lockDurationMs: 3_000,
     stalledIntervalMs: 1_000,
     housekeepingIntervalSeconds: 1,

@@ -43,6 +43,8 @@ function common(core: number): string[] {
     '2',
     '--commit-interval-seconds',
     '0',
+    '--progress-interval-seconds',
+    '0.5',
     '--log-level',
     'info',
   ];
