@@ -65,8 +65,10 @@ export function MinersPage() {
                       ? '—'
                       : formatShare(m.lastWeightU16 / lastTotal)}
                   </td>
-                  <td class="num">{m.accepted}</td>
-                  <td class="num">
+                  <td class="num" data-testid="miner-accepted">
+                    {m.accepted}
+                  </td>
+                  <td class="num" data-testid="miner-rejected">
                     <span class={m.rejected > 0 ? 'rejected' : ''}>{m.rejected}</span>
                     {total > 0 && m.rejected > 0 && (
                       <span class="muted small"> ({formatShare(m.rejected / total)})</span>
