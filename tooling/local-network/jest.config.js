@@ -1,0 +1,3 @@
+import { base } from '../../tooling/jest/base.js';
+
+export default base;
