@@ -29,7 +29,7 @@ export const JobChoicesSchema = Type.Object(
     box: Type.Optional(literals(BOX_SHAPES)),
     boxDistanceNm: Type.Optional(Type.Number({ minimum: 0.5, maximum: 3 })),
     ionConcentrationMolar: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
-    temperatureK: Type.Optional(Type.Number({ minimum: 250, maximum: 450 })),
+    temperatureK: Type.Optional(Type.Number({ minimum: 100, maximum: 450 })),
     pressureBar: Type.Optional(Type.Number({ minimum: 0.5, maximum: 1000 })),
     stages: Type.Optional(
       Type.Array(literals(JOB_STAGES), { minItems: 1, maxItems: 3, uniqueItems: true }),

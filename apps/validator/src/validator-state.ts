@@ -16,6 +16,7 @@ const Step = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
 const Stage = Type.String({ pattern: '^[a-z][a-z0-9_-]{0,31}$' });
 const Sha256 = Type.String({ pattern: '^[0-9a-f]{64}$' });
 const MinerJobId = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$' });
+const ArtefactName = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.+-]{0,99}$' });
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 
 /** The last progress a miner reported for a job. */
@@ -82,8 +83,31 @@ export const ClaimSchema = Type.Object(
     simulatedTimePs: Type.Number({ minimum: 0 }),
     assignedAtMs: TimeMs,
     seenAtMs: TimeMs,
-    /** Fetches or verifications tried so far (a retry comes with the next verification run). */
+    /** Fetches tried so far (a retry comes with the next run). */
     attempts: Type.Optional(Type.Integer({ minimum: 0 })),
+    /** Set once the artefacts are in the job's `artefacts/` directory, waiting for verification. */
+    fetched: Type.Optional(
+      Type.Object(
+        {
+          atMs: TimeMs,
+          fetchMs: Type.Integer({ minimum: 0 }),
+          bytes: Type.Integer({ minimum: 0 }),
+          /** Role → file name in the claim's artefacts directory. */
+          files: Type.Partial(
+            Type.Object(
+              {
+                frame: ArtefactName,
+                edr: ArtefactName,
+                log: ArtefactName,
+                tpr: ArtefactName,
+              },
+              { additionalProperties: false },
+            ),
+          ),
+        },
+        { additionalProperties: false },
+      ),
+    ),
   },
   { additionalProperties: false },
 );

@@ -41,7 +41,7 @@ import { PreparedJobs } from './prepared-jobs.js';
 import { runProgressRound } from './progress-round.js';
 import { ScoreLedger } from './score-ledger.js';
 import { ValidatorState } from './validator-state.js';
-import { verifyClaims } from './verification.js';
+import { fetchArtefacts, verifyClaims } from './verification.js';
 import { JobVerifiers } from './verifiers.js';
 import { type ChainSide, revealWeights, setWeightsIfDue } from './weights.js';
 
@@ -222,6 +222,14 @@ export class Validator {
           `progress round: ${summary.queries} queries, ${summary.claims} claims`,
         );
       },
+      'fetch-artefacts': async ({ signal }) => {
+        const summary = await fetchArtefacts(context, signal);
+        if (summary.fetched + summary.superseded + summary.failed > 0)
+          logger.info(
+            { event: 'artefacts.done', ...summary },
+            `artefacts: ${summary.fetched} fetched`,
+          );
+      },
       'verify-claims': async ({ signal }) => {
         const summary = await verifyClaims(context, signal);
         if (summary.verdicts + summary.retried > 0)
@@ -247,6 +255,7 @@ export class Validator {
       const every = (seconds: number) => ({ everyMs: Math.max(10, Math.round(seconds * 1000)) });
       await scheduler.schedule('prepare-jobs', every(Math.min(5, config.queryIntervalSeconds)));
       await scheduler.schedule('progress-round', every(config.queryIntervalSeconds));
+      await scheduler.schedule('fetch-artefacts', every(Math.min(2, config.queryIntervalSeconds)));
       await scheduler.schedule('verify-claims', every(Math.min(5, config.queryIntervalSeconds)));
       await scheduler.schedule('set-weights', every(config.weightsCheckSeconds));
       if (chain !== null)

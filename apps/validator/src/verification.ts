@@ -1,10 +1,10 @@
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
-  artefactsFromBundle,
   type CheckOutcome,
   caPositionsOf,
   JobNotVerifiableError,
+  type MinerArtefacts,
   type OtherSubmission,
   type Verdict,
   type VerdictMeasurements,
@@ -12,7 +12,7 @@ import {
 import { parseTrr, type TrrFrame, writeFileAtomic } from '@fold/gromacs-runner';
 import { InvalidTransitionError, type ValidatorJob } from '@fold/job-store';
 import type { RoundOutcome } from '@fold/scoring';
-import { FoldArtefacts } from '@fold/synapse';
+import { type BundleFile, FoldArtefacts, readBundleFiles, writeBundleToDir } from '@fold/synapse';
 import { mapWithLimit } from './concurrency.js';
 import type { ValidatorContext } from './context.js';
 import { jobLayout } from './job-layout.js';
@@ -84,8 +84,8 @@ function claimKeyOf(claim: Claim): string {
 }
 
 /**
- * Judges the claims the progress rounds queued: fetches each claimed frame's artefacts from its
- * miner (frame, .edr, .log, .tpr), verifies them with the job's verifier (against other miners'
+ * Judges the claims whose artefacts {@link fetchArtefacts} brought in (frame, .edr, .log, .tpr):
+ * verifies them with the job's verifier (against other miners'
  * earlier frames too), records the verdict in the job table (idempotent: one per job, miner and
  * commitment) and beside it in full, and feeds the score book: a verified energy (the
  * validator's own recomputation) or a failure. When a job has no claim left, its round closes;
@@ -102,7 +102,7 @@ export async function verifyClaims(
   let retried = 0;
   let closedRounds = 0;
   let endedJobs = 0;
-  const pending = await context.state.pendingClaims();
+  const pending = (await context.state.pendingClaims()).filter((c) => c.fetched !== undefined);
   const byJob = new Map<string, Claim[]>();
   for (const claim of pending) byJob.set(claim.jobId, [...(byJob.get(claim.jobId) ?? []), claim]);
 
@@ -188,8 +188,9 @@ export async function verifyClaims(
       }
       await context.state.removeClaim(claim);
     }
-    const left = (await context.state.pendingClaims()).some((c) => c.jobId === jobId);
-    if (!left && inRound.size > 0 && book.openJobIds().includes(jobId)) {
+    // The verdicts of this pass make a round: closed now, so that no entry of a miner waits in
+    // an open round for its next verdict (the book takes one per miner and round).
+    if (inRound.size > 0 && book.openJobIds().includes(jobId)) {
       outcome = book.closeRound(jobId, context.now());
       closedRounds++;
     }
@@ -295,6 +296,186 @@ function validatorVerdict(
   };
 }
 
+/** The directory a claim's artefacts wait in between their fetch and their verification. */
+function claimArtefactsDir(workDir: string, claim: Claim): string {
+  return join(
+    jobLayout(workDir, claim.jobId).artefactsDir,
+    `${claim.uid}-${claim.commitment.slice(0, 16)}`,
+  );
+}
+
+/** What {@link fetchArtefacts} did. */
+export interface FetchSummary {
+  readonly fetched: number;
+  readonly waiting: number;
+  readonly superseded: number;
+  readonly failed: number;
+}
+
+/**
+ * Fetches the artefacts of claims as soon as they can be verified: once the miner's last report
+ * shows it has run the reproduction window past the frame (its `.edr` then holds the energies
+ * the verifier compares), and before the miner commits a better frame and drops this one's
+ * files. The files wait in the job's `artefacts/` directory for {@link verifyClaims}, so that a
+ * slow verification never makes a later fetch late. A frame the miner no longer has (it
+ * committed a better one) is forgotten; a miner that does not deliver after `maxFailedQueries`
+ * attempts gets a rejection.
+ */
+export async function fetchArtefacts(
+  context: ValidatorContext,
+  signal: AbortSignal,
+): Promise<FetchSummary> {
+  const { config } = context;
+  const claims = (await context.state.pendingClaims()).filter((c) => c.fetched === undefined);
+  let fetched = 0;
+  let waiting = 0;
+  let superseded = 0;
+  let failed = 0;
+  const jobs = new Map<string, ValidatorJob | undefined>();
+  for (const claim of claims)
+    if (!jobs.has(claim.jobId)) jobs.set(claim.jobId, await context.jobs.get(claim.jobId));
+  const snapshot = await context.directory.snapshot();
+  await mapWithLimit(claims, config.queryConcurrency, async (claim) => {
+    const job = jobs.get(claim.jobId);
+    const assignment = job?.assignments.find(
+      (a) => a.uid === claim.uid && a.hotkey === claim.hotkey,
+    );
+    const miner = snapshot.miners.find((m) => m.uid === claim.uid && m.hotkey === claim.hotkey);
+    if (
+      job === undefined ||
+      job.status !== 'active' ||
+      assignment === undefined ||
+      miner === undefined
+    ) {
+      await context.state.removeClaim(claim);
+      return;
+    }
+    let window: number;
+    try {
+      window = (await context.verifiers.get(claim.jobId, claim.generation, claim.minerJobId))
+        .tolerances.reproductionWindowSteps;
+    } catch (error) {
+      // An unverifiable job ends at its next verification run.
+      if (error instanceof JobNotVerifiableError) return;
+      throw error;
+    }
+    const reported = (await context.state.minerStates(claim.jobId)).get(claim.uid)?.lastReport;
+    const live = assignment.state === 'assigned' || assignment.state === 'running';
+    if (
+      live &&
+      reported !== undefined &&
+      reported.state === 'running' &&
+      reported.step < claim.step + window
+    ) {
+      waiting++;
+      return;
+    }
+    const attempts = (claim.attempts ?? 0) + 1;
+    const started = performance.now();
+    const result = await context.caller.call(
+      miner,
+      FoldArtefacts,
+      {
+        job_id: claim.minerJobId,
+        stage: claim.stage as 'em' | 'nvt' | 'npt' | 'md',
+        step: claim.step,
+        want: ['frame', 'edr', 'log', 'tpr'],
+        held_sha256: [],
+      },
+      { timeoutMs: config.artefactsTimeoutSeconds * 1000, signal },
+    );
+    const timing = {
+      fetchMs: Math.round(performance.now() - started),
+      artefactBytes: result.bytesSent + result.bytesReceived,
+    };
+    if (result.ok && result.response.error === 'frame_unavailable') {
+      // The miner committed a better frame since (it keeps only its best): that one is claimed
+      // on its own.
+      superseded++;
+      context.logger.debug(
+        { event: 'claim.superseded', jobId: claim.jobId, uid: claim.uid, step: claim.step },
+        `uid ${claim.uid}'s frame at step ${claim.step} was superseded`,
+      );
+      await context.state.removeClaim(claim);
+      return;
+    }
+    if (!result.ok || result.response.error === 'not_ready') {
+      if (attempts < config.maxFailedQueries) {
+        await context.state.updateClaim({ ...claim, attempts });
+        return;
+      }
+      failed++;
+      const message = result.ok
+        ? `the frame was still not ready after ${attempts} attempts`
+        : `${attempts} fetches failed, the last with ${result.statusCode} ${result.statusMessage}`;
+      await context.state.saveVerdictDetail(
+        claim.jobId,
+        claim.uid,
+        claim.commitment,
+        validatorVerdict(claim, 'ARTEFACTS_UNAVAILABLE', message, timing, context.now()),
+      );
+      await context.state.updateClaim({
+        ...claim,
+        attempts,
+        fetched: {
+          atMs: context.now(),
+          fetchMs: timing.fetchMs,
+          bytes: timing.artefactBytes,
+          files: {},
+        },
+      });
+      return;
+    }
+    if (result.response.error !== null) {
+      failed++;
+      await context.state.saveVerdictDetail(
+        claim.jobId,
+        claim.uid,
+        claim.commitment,
+        validatorVerdict(
+          claim,
+          'ARTEFACTS_REFUSED',
+          `the miner answered ${result.response.error}`,
+          timing,
+          context.now(),
+        ),
+      );
+      await context.state.updateClaim({
+        ...claim,
+        attempts,
+        fetched: {
+          atMs: context.now(),
+          fetchMs: timing.fetchMs,
+          bytes: timing.artefactBytes,
+          files: {},
+        },
+      });
+      return;
+    }
+    // Only the roles asked for, under the names the bundle checked; nothing else is written.
+    const files: Partial<Record<'frame' | 'edr' | 'log' | 'tpr', string>> = {};
+    const toWrite: BundleFile[] = [];
+    for (const role of ['frame', 'edr', 'log', 'tpr'] as const) {
+      const name = result.response.files[role];
+      const bytes = result.bundles.bundle?.entries.find((e) => e.name === name)?.bytes;
+      if (name === undefined || bytes === undefined || toWrite.some((f) => f.name === name))
+        continue;
+      files[role] = name;
+      toWrite.push({ name, bytes });
+    }
+    const dir = claimArtefactsDir(config.workDir, claim);
+    await mkdir(dir, { recursive: true });
+    await writeBundleToDir(dir, toWrite);
+    await context.state.updateClaim({
+      ...claim,
+      attempts,
+      fetched: { atMs: context.now(), fetchMs: timing.fetchMs, bytes: timing.artefactBytes, files },
+    });
+    fetched++;
+  });
+  return { fetched, waiting, superseded, failed };
+}
+
 async function judge(
   context: ValidatorContext,
   job: ValidatorJob,
@@ -302,7 +483,9 @@ async function judge(
   signal: AbortSignal,
 ): Promise<Judgement> {
   const { config } = context;
-  // A verdict recorded before a crash is not made again.
+  const fetchedAs = claim.fetched;
+  if (fetchedAs === undefined) return { kind: 'retry' };
+  // A verdict made before (a crash, or the validator's own for missing artefacts) is not made again.
   const kept = (await context.state.verdictDetail(claim.jobId, claim.uid, claim.commitment)) as
     | VerdictRecord
     | undefined;
@@ -310,62 +493,16 @@ async function judge(
     return { kind: 'verdict', record: kept, frame: await keptFrame(context, claim) };
 
   const assignment = job.assignments.find((a) => a.uid === claim.uid && a.hotkey === claim.hotkey);
-  const snapshot = await context.directory.snapshot();
-  const miner = snapshot.miners.find((m) => m.uid === claim.uid && m.hotkey === claim.hotkey);
-  if (assignment === undefined || miner === undefined) return { kind: 'gone' };
-  const attempts = (claim.attempts ?? 0) + 1;
-  const retry = async (): Promise<Judgement> => {
-    await context.state.updateClaim({ ...claim, attempts });
-    return { kind: 'retry' };
-  };
-  const live = assignment.state === 'assigned' || assignment.state === 'running';
-
-  const fetchStarted = performance.now();
-  const result = await context.caller.call(
-    miner,
-    FoldArtefacts,
-    {
-      job_id: claim.minerJobId,
-      stage: claim.stage as 'em' | 'nvt' | 'npt' | 'md',
-      step: claim.step,
-      want: ['frame', 'edr', 'log', 'tpr'],
-      held_sha256: [],
-    },
-    { timeoutMs: config.artefactsTimeoutSeconds * 1000, signal },
+  if (assignment === undefined) return { kind: 'gone' };
+  const dir = claimArtefactsDir(config.workDir, claim);
+  const roles = Object.entries(fetchedAs.files) as ['frame' | 'edr' | 'log' | 'tpr', string][];
+  const read = await readBundleFiles(
+    dir,
+    roles.map(([, name]) => name),
   );
-  const timing = {
-    fetchMs: Math.round(performance.now() - fetchStarted),
-    artefactBytes: result.bytesSent + result.bytesReceived,
-  };
-  const now = context.now();
-  if (!result.ok || result.response.error === 'not_ready') {
-    if (attempts < config.maxFailedQueries) return retry();
-    const message = result.ok
-      ? `the frame was still not ready after ${attempts} attempts`
-      : `${attempts} fetches failed, the last with ${result.statusCode} ${result.statusMessage}`;
-    return finish(
-      context,
-      claim,
-      validatorVerdict(claim, 'ARTEFACTS_UNAVAILABLE', message, timing, now),
-      null,
-    );
-  }
-  if (result.response.error !== null) {
-    return finish(
-      context,
-      claim,
-      validatorVerdict(
-        claim,
-        'ARTEFACTS_REFUSED',
-        `the miner answered ${result.response.error}`,
-        timing,
-        now,
-      ),
-      null,
-    );
-  }
-  const entries = result.bundles.bundle?.entries ?? [];
-  const artefacts = artefactsFromBundle(entries, result.response.files);
+  const artefacts: MinerArtefacts = Object.fromEntries(
+    roles.map(([role], i) => [role, (read[i] as BundleFile).bytes]),
+  );
   const verifier = await context.verifiers.get(claim.jobId, claim.generation, claim.minerJobId);
   const verifyStarted = performance.now();
   const verdict: Verdict = await verifier.verify({
@@ -379,12 +516,19 @@ async function judge(
       committedAt: claim.committedAtMs,
     },
     artefacts,
-    elapsedWallMs: Math.max(1, now - claim.assignedAtMs),
+    elapsedWallMs: Math.max(1, fetchedAs.atMs - claim.assignedAtMs),
     otherSubmissions: await otherSubmissions(context, claim),
     signal,
   });
-  // The miner has not yet run far enough past the frame: ask again later, while it still runs.
-  if (verdict.retryable && live && attempts < 100) return retry();
+  const live = assignment.state === 'assigned' || assignment.state === 'running';
+  if (verdict.retryable && live && (claim.attempts ?? 0) < 100) {
+    // The energies after the frame were not in the fetched .edr yet: fetch again.
+    const { fetched: _fetched, ...again } = claim;
+    await context.state.updateClaim(again);
+    await rm(dir, { recursive: true, force: true });
+    return { kind: 'retry' };
+  }
+  const now = context.now();
   const record: VerdictRecord = {
     at: now,
     jobId: claim.jobId,
@@ -402,9 +546,9 @@ async function judge(
     reasons: verdict.reasons.map((r) => ({ code: r.code, check: r.check, message: r.message })),
     checks: verdict.checks,
     measurements: verdict.measurements,
-    fetchMs: timing.fetchMs,
+    fetchMs: fetchedAs.fetchMs,
     verifyMs: Math.round(performance.now() - verifyStarted),
-    artefactBytes: timing.artefactBytes,
+    artefactBytes: fetchedAs.bytes,
   };
   // Frames whose commitment holds are kept: later submissions are compared with them.
   let frame: TrrFrame | null = null;
@@ -423,7 +567,9 @@ async function judge(
       file,
     });
   }
-  return finish(context, claim, record, frame);
+  const judgement = await finish(context, claim, record, frame);
+  await rm(dir, { recursive: true, force: true });
+  return judgement;
 }
 
 async function finish(

@@ -41,15 +41,21 @@ export class JobVerifiers {
     return verifier;
   }
 
-  /** What can be claimed in a job's generation: its verifier's eligible stages, away from their ends. */
+  /**
+   * What can be claimed in a job's generation: frames of its verifier's eligible stages, after
+   * the job's first frame (which is the job's own starting structure: no work, and the verifier
+   * refuses it) and before the last reproduction window of their stage.
+   */
   async policy(jobId: string, generation: number, minerJobId: string): Promise<ClaimPolicy> {
     const verifier = await this.get(jobId, generation, minerJobId);
     const window = verifier.tolerances.reproductionWindowSteps;
     return {
       claimable: (stage, step) => {
         const reference = verifier.stage(stage);
+        if (reference === undefined) return false;
+        if (reference.index === 0 && step <= reference.initStep) return false;
         // A frame within the window of its stage's end cannot be compared with a continuation.
-        return reference !== undefined && step <= reference.lastStep - window;
+        return step <= reference.lastStep - window;
       },
     };
   }
