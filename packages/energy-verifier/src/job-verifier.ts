@@ -292,12 +292,7 @@ export class JobVerifier {
         }
         await writeFile(join(dir, file.name), bytes);
       }
-      let start: { positionsNm: Float64Array; boxNm: Float64Array };
-      try {
-        start = parseGroPositions(await readFile(join(dir, spec.structure), 'utf8'));
-      } catch (cause) {
-        throw new JobNotVerifiableError(`${spec.structure} is not a readable .gro file`, { cause });
-      }
+      const start = parseGroPositions(await readFile(join(dir, spec.structure), 'utf8'));
       const signal = options.signal ? { signal: options.signal } : {};
       const setupCall = async <T>(what: string, call: () => Promise<T>): Promise<T> => {
         try {

@@ -7,6 +7,7 @@ import {
   type TprConstraints,
   type TprDump,
 } from '@fold/gromacs-runner';
+import { JobNotVerifiableError } from './errors.js';
 
 /** What the validator knows about its own system, from its own run input and structure. */
 export interface ReferenceSystem {
@@ -107,6 +108,7 @@ export function caAtomsOf(dump: Pick<TprDump, 'atomNames' | 'molecules'>): Int32
 /**
  * Reads positions and box from `.gro` text (fixed columns: positions at 20-44, nm with three
  * decimals; the last line the box as GROMACS writes it: v1x v2y v3z [v1y v1z v2x v2z v3x v3y]).
+ * @throws {JobNotVerifiableError} when the text is not a complete `.gro` file.
  */
 export function parseGroPositions(text: string): {
   positionsNm: Float64Array;
@@ -115,7 +117,7 @@ export function parseGroPositions(text: string): {
   const lines = text.split(/\r?\n/);
   const count = Number((lines[1] ?? '').trim());
   if (!Number.isInteger(count) || count <= 0 || lines.length < count + 3) {
-    throw new Error('not a .gro file: bad atom count line');
+    throw new JobNotVerifiableError('the structure is not a .gro file: bad atom count line');
   }
   const positionsNm = new Float64Array(3 * count);
   for (let i = 0; i < count; i++) {
@@ -138,7 +140,9 @@ export function parseGroPositions(text: string): {
     v[2] ?? Number.NaN,
   ]);
   if (positionsNm.some((x) => !Number.isFinite(x)) || boxNm.some((x) => !Number.isFinite(x))) {
-    throw new Error('not a .gro file: unreadable coordinates or box');
+    throw new JobNotVerifiableError(
+      'the structure is not a .gro file: unreadable coordinates or box',
+    );
   }
   return { positionsNm, boxNm };
 }
