@@ -24,12 +24,14 @@ const response = await fetch(`${network.url}/api/jobs`, {
   headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
   body: JSON.stringify({
     pdbId: '1l2y',
+    // Cold, so the miners' lowest-energy frames are recent ones that get verified.
     params: {
       forceField: 'charmm27',
       water: 'tip3p',
       box: 'dodecahedron',
+      temperatureK: 150,
       stages: ['md'],
-      mdSteps: 2_000,
+      mdSteps: 4_000,
     },
   }),
 });

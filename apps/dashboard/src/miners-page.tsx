@@ -6,6 +6,12 @@ import { usePolled } from './use-polled.js';
 /** How often the leaderboard is refreshed, ms. */
 const MINERS_INTERVAL_MS = 10_000;
 
+const LAST_MODE: Readonly<Record<string, string>> = {
+  set: 'set on chain',
+  commit: 'committed on chain',
+  'dry-run': 'logged (dry run)',
+};
+
 /** The leaderboard: every miner with a score or a verdict, best weight first. */
 export function MinersPage() {
   const { api } = useServices();
@@ -22,10 +28,10 @@ export function MinersPage() {
       </div>
       <p class="muted">
         Weights are what this validator would set now, from its scores (an exponential moving
-        average of rewards per verified result). The last weights it set
+        average of rewards per verified result).{' '}
         {last === null
-          ? ' — none yet.'
-          : ` (${last.mode}${last.blockNumber === null ? '' : ` at block ${last.blockNumber}`}, ${formatTime(last.at)}) are shown beside them.`}
+          ? 'It has set no weights yet.'
+          : `The "last set" column is the weights it last ${LAST_MODE[last.mode] ?? last.mode}${last.blockNumber === null ? '' : ` at block ${last.blockNumber}`}, ${formatTime(last.at)}.`}
       </p>
       {miners.error !== null && <ErrorNotice error={miners.error} what="the leaderboard" />}
       {miners.loading && <p class="muted">Loading the leaderboard…</p>}

@@ -14,6 +14,7 @@ describe('timeAxis', () => {
     const axis = timeAxis(T0, T0 + 20 * 60_000);
     expect(axis.label).toBe('time since the job started (min)');
     expect(onAxis(axis, T0 + 90_000)).toBe(1.5);
+    expect(axis.end).toBe(20);
   });
 });
 

@@ -9,6 +9,8 @@ export interface TimeAxis {
   readonly originMs: number;
   readonly unit: 's' | 'min' | 'h' | 'd';
   readonly unitMs: number;
+  /** Where the axis ends, in its unit (the job's end, or now while it runs). */
+  readonly end: number;
   /** The axis title, e.g. `time since the job started (min)`. */
   readonly label: string;
 }
@@ -58,6 +60,7 @@ export function timeAxis(originMs: number, endMs: number): TimeAxis {
     originMs,
     unit: choice.unit,
     unitMs: choice.unitMs,
+    end: span / choice.unitMs,
     label: `time since the job started (${choice.unit})`,
   };
 }

@@ -39,7 +39,8 @@ export function StructureViewer(props: StructureViewerProps) {
           backgroundColor: 'white',
           antialias: true,
         });
-        const model = viewer.addModel(text, 'pdb');
+        // Hydrogens are kept: the atom count is the structure's, not only its heavy atoms.
+        const model = viewer.addModel(text, 'pdb', { keepH: true });
         const protein = { predicate: (atom: { resn?: string }) => !SOLVENT.has(atom.resn ?? '') };
         viewer.setStyle({}, {});
         viewer.setStyle(protein, { cartoon: { color: 'spectrum' } });

@@ -191,9 +191,10 @@ function SubmitForm(props: { readonly rules: SubmitRules }) {
           </label>
         </div>
         {source === 'file' && (
-          <label class={errors.pdb === undefined ? '' : 'invalid'}>
-            PDB file
+          <div class={`field ${errors.pdb === undefined ? '' : 'invalid'}`}>
+            <label htmlFor="field-pdb">PDB file</label>
             <input
+              id="field-pdb"
               type="file"
               name="pdb"
               accept=".pdb,.ent,chemical/x-pdb,text/plain"
@@ -205,11 +206,14 @@ function SubmitForm(props: { readonly rules: SubmitRules }) {
               </span>
             )}
             <FieldError errors={errors} field="pdb" />
-          </label>
+          </div>
         )}
-        <label class={errors.pdbId === undefined ? '' : 'invalid'}>
-          {source === 'id' ? 'PDB id' : 'Label (optional, a PDB-style id)'}
+        <div class={`field ${errors.pdbId === undefined ? '' : 'invalid'}`}>
+          <label htmlFor="field-pdbId">
+            {source === 'id' ? 'PDB id' : 'Label (optional, a PDB-style id)'}
+          </label>
           <input
+            id="field-pdbId"
             name="pdbId"
             placeholder="e.g. 1L2Y"
             autocomplete="off"
@@ -218,7 +222,7 @@ function SubmitForm(props: { readonly rules: SubmitRules }) {
             onInput={(e) => setPdbId(e.currentTarget.value)}
           />
           <FieldError errors={errors} field="pdbId" />
-        </label>
+        </div>
       </fieldset>
       <fieldset>
         <legend>System and run (empty: the validator's search decides)</legend>
@@ -254,9 +258,12 @@ function SubmitForm(props: { readonly rules: SubmitRules }) {
             <FieldError errors={errors} field="stages" />
           </div>
         )}
-        <label class={errors.priority === undefined ? '' : 'invalid'}>
-          Priority ({rules.priority.minimum}–{rules.priority.maximum}, higher runs first)
+        <div class={`field ${errors.priority === undefined ? '' : 'invalid'}`}>
+          <label htmlFor="field-priority">
+            Priority ({rules.priority.minimum}–{rules.priority.maximum}, higher runs first)
+          </label>
           <input
+            id="field-priority"
             name="priority"
             inputMode="numeric"
             placeholder="5"
@@ -264,7 +271,7 @@ function SubmitForm(props: { readonly rules: SubmitRules }) {
             onInput={(e) => setPriority(e.currentTarget.value)}
           />
           <FieldError errors={errors} field="priority" />
-        </label>
+        </div>
       </fieldset>
       {formError !== null && (
         <p class="notice error" role="alert" data-testid="form-error">

@@ -70,12 +70,15 @@ export function TimeChart(props: TimeChartProps) {
             maintainAspectRatio: false,
             interaction: { mode: 'nearest', intersect: false },
             scales: {
-              x: { type: 'linear', title: { display: true, text: p.axis.label } },
-              y: {
+              // The whole life of the job, so a late first result reads as late.
+              x: {
                 type: 'linear',
-                title: { display: true, text: p.yLabel },
-                ticks: { callback: (value) => latest.current.formatY(Number(value)) },
+                min: 0,
+                max: p.axis.end,
+                title: { display: true, text: p.axis.label },
               },
+              // Chart.js picks tick steps and their precision; formatY is for exact values.
+              y: { type: 'linear', title: { display: true, text: p.yLabel } },
             },
             plugins: {
               legend: { position: 'bottom' },
@@ -107,7 +110,10 @@ export function TimeChart(props: TimeChartProps) {
     if (c === null) return;
     c.data.datasets = props.series.map(datasetOf);
     const x = c.options.scales?.x;
-    if (x?.title !== undefined) x.title.text = props.axis.label;
+    if (x !== undefined) {
+      x.max = props.axis.end;
+      if (x.title !== undefined) x.title.text = props.axis.label;
+    }
     c.update('none');
   }, [props.series, props.axis]);
 
