@@ -292,3 +292,38 @@ describe('hostile requests against a miner running a job', () => {
     expect(log).toMatch(/Finished mdrun/);
   }, 200_000);
 });
+
+describe('a job that GROMACS refuses', () => {
+  it('ends failed with the reason GROMACS gave, and frees its slot', async () => {
+    const params = stageParams(fixture.spec, { nvt: 10 });
+    // Two coupling groups but one time constant and one temperature: grompp refuses it.
+    const broken = {
+      nvt: { ...params.nvt, 'tc-grps': 'Protein Non-Protein', 'tau-t': 0.1, 'ref-t': 300 },
+    };
+    const assigned = await alice.call(
+      target,
+      FoldAssign,
+      assignRequest(fixture, 'broken', broken),
+      {
+        timeoutMs: 30_000,
+      },
+    );
+    if (!assigned.ok) throw assigned.error;
+    expect(assigned.response.accepted).toBe(true);
+    const failed = await waitFor(
+      'the broken job to fail',
+      async () => {
+        const result = await alice.call(target, FoldProgress, { jobs: { broken: '' } });
+        if (!result.ok) throw result.error;
+        const report = result.response.progress.broken;
+        return report?.state === 'failed'
+          ? { report, free: result.response.free_slots }
+          : undefined;
+      },
+      120_000,
+      500,
+    );
+    expect(failed.report.error).toMatch(/grompp .*Invalid T coupling input: 2 groups, 1 ref-t/);
+    expect(failed.free).toBe(5);
+  }, 150_000);
+});
