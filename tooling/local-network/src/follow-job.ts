@@ -109,6 +109,17 @@ export async function followJob(options: FollowJobOptions): Promise<FollowedJob>
           { details: { jobId, status: job.status } },
         );
       }
+      if (!job.verdicts.some((v) => v.accepted)) {
+        throw new LocalNetworkError(
+          'WEIGHTS_NOT_SET',
+          `job ${jobId} ${job.status} without a verified result, so no miner has a score to weigh${
+            job.verdicts.length === 0
+              ? ' (no miner claimed a frame)'
+              : `: ${job.verdicts.map((v) => `uid ${v.uid}: ${v.reason ?? 'rejected'}`).join('; ')}`
+          }`,
+          { details: { jobId, status: job.status } },
+        );
+      }
       phases.start('weights');
       const record = status.lastWeights;
       if (record !== null && record.mode === 'set' && record.at >= (job.endedAt ?? 0)) {

@@ -204,7 +204,14 @@ export function describeChanges(previous: JobView | undefined, next: JobView): s
     );
   }
   const w = next.lastWeights;
-  if (w !== null && (previous?.lastWeights === null || previous?.lastWeights?.at !== w.at)) {
+  const before = previous?.lastWeights ?? null;
+  // Weights are set again at every block; a line only when they change.
+  const changed =
+    before === null ||
+    before.mode !== w?.mode ||
+    before.uids.join() !== w.uids.join() ||
+    before.weights.join() !== w.weights.join();
+  if (w !== null && changed) {
     lines.push(
       `weights ${w.mode} at block ${w.blockNumber ?? '-'}: ${w.uids.map((u, i) => `uid ${u}=${w.weights[i]}`).join(', ')}`,
     );
