@@ -10,7 +10,7 @@ import { TokenControl } from './token-control.js';
 import { usePolled } from './use-polled.js';
 
 /** How often the header's validator status is refreshed, ms. */
-const STATUS_INTERVAL_MS = 10_000;
+const STATUS_INTERVAL_MS = 5_000;
 
 function useRoute(): Route {
   const [route, setRoute] = useState(() => parseRoute(window.location.hash));
