@@ -67,6 +67,7 @@ export { etagOf, progressReport, reportedState } from './progress.js';
 export { gpuQueueId, planSlots, type SlotPlan, SlotPool } from './resources.js';
 export { createSimulationProcessor, type SimulationOutcome } from './simulation.js';
 export { estimateJobBytes, type PlannedStage, planStages } from './stage-plan.js';
+export { formatBytes, readStatus, renderStatus, type StatusSnapshot } from './status.js';
 export {
   type GateDecision,
   type GatePolicy,
