@@ -86,6 +86,11 @@ describe('signerFromKeyFile', () => {
       /neither secretSeed nor secretPhrase/,
     ],
     ['bad-seed.json', JSON.stringify({ secretSeed: '0x1234' }), /malformed: \/secretSeed/],
+    [
+      'not-a-mnemonic.json',
+      JSON.stringify({ secretPhrase: 'correct horse battery staple' }),
+      /not a valid BIP-39 mnemonic/,
+    ],
   ])('refuses %s', async (name, content, message) => {
     const path = await keyFile(name, content);
     await expect(signerFromKeyFile(path)).rejects.toThrow(message);

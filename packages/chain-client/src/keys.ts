@@ -3,7 +3,7 @@ import { inspect } from 'node:util';
 import { Keyring } from '@polkadot/keyring';
 import type { KeyringPair } from '@polkadot/keyring/types';
 import { hexToU8a, u8aToHex } from '@polkadot/util';
-import { cryptoWaitReady } from '@polkadot/util-crypto';
+import { cryptoWaitReady, mnemonicValidate } from '@polkadot/util-crypto';
 import { type Static, Type } from '@sinclair/typebox';
 import { Ajv } from 'ajv';
 import { KeyError } from './errors.js';
@@ -118,9 +118,13 @@ export async function signerFromKeyFile(path: string): Promise<Signer> {
   let pair: KeyringPair;
   try {
     if (parsed.secretSeed !== undefined) pair = keyring().addFromSeed(hexToU8a(parsed.secretSeed));
-    else if (parsed.secretPhrase !== undefined)
+    else if (parsed.secretPhrase !== undefined) {
+      // The keyring would take a short phrase that is not BIP-39 as a raw, zero-padded seed.
+      if (!mnemonicValidate(parsed.secretPhrase)) {
+        throw keyFileError(path, 'holds a secretPhrase that is not a valid BIP-39 mnemonic');
+      }
       pair = keyring().addFromMnemonic(parsed.secretPhrase);
-    else throw keyFileError(path, 'holds neither secretSeed nor secretPhrase');
+    } else throw keyFileError(path, 'holds neither secretSeed nor secretPhrase');
   } catch (cause) {
     if (cause instanceof KeyError) throw cause;
     throw keyFileError(path, 'holds a secret that is not a valid sr25519 seed or mnemonic');
