@@ -38,10 +38,25 @@ function liveReporter(stream: ReporterStream, title: string, now: () => number):
   const steps: string[] = [];
   let phases: readonly PhaseRecord[] = [];
   let view: JobView | undefined;
-  const draw = () =>
+  const draw = () => {
+    // The steps take a fixed number of lines: log-update redraws only the lines that changed
+    // and does not move the ones below when lines are inserted above them.
+    const recent = steps.slice(-STEP_LINES);
+    const frame = renderLive({
+      header: [title, ...recent, ...Array.from({ length: STEP_LINES - recent.length }, () => '')],
+      phases,
+      view,
+      nowMs: now(),
+    });
+    // A line longer than the terminal wraps, and the next redraw would then erase too little.
+    const width = Math.max(20, (stream.columns ?? 100) - 1);
     update(
-      renderLive({ header: [title, ...steps.slice(-STEP_LINES)], phases, view, nowMs: now() }),
+      frame
+        .split('\n')
+        .map((line) => ([...line].length > width ? [...line].slice(0, width).join('') : line))
+        .join('\n'),
     );
+  };
   const timer = setInterval(draw, REDRAW_MS);
   timer.unref();
   draw();

@@ -99,6 +99,29 @@ export function formatEnergy(value: number | null | undefined): string {
   return value === null || value === undefined ? '-' : `${value.toFixed(1)} kJ/mol`;
 }
 
+/** `-1234.5`, or `-`. Pure. */
+function formatNumber(value: number | null): string {
+  return value === null ? '-' : value.toFixed(1);
+}
+
+const BORDERLESS = {
+  top: '',
+  'top-mid': '',
+  'top-left': '',
+  'top-right': '',
+  bottom: '',
+  'bottom-mid': '',
+  'bottom-left': '',
+  'bottom-right': '',
+  left: '',
+  'left-mid': '',
+  mid: '',
+  'mid-mid': '',
+  right: '',
+  'right-mid': '',
+  middle: '',
+};
+
 /** `12.3 s` or `2 min 05 s`. Pure. */
 export function formatDuration(ms: number): string {
   const seconds = ms / 1000;
@@ -133,25 +156,6 @@ export function renderLive(input: {
     lines.push(
       '',
       `job ${view.jobId}: ${view.proteinId.toUpperCase()}${view.atomCount === null ? '' : `, ${view.atomCount} atoms`}, ${view.status}; stages ${view.stages.map((s) => `${s.name} ${s.nsteps ?? '?'}`).join(', ') || '-'}`,
-    );
-    const table = new Table({
-      head: ['miner', 'state', 'stage', 'progress', 'ns/day', 'claimed', 'verified', 'verdicts'],
-      style: { head: [], border: [] },
-    });
-    for (const m of view.miners) {
-      table.push([
-        `${m.name} (uid ${m.uid})`,
-        m.state,
-        m.stage === null ? '-' : `${m.stage} ${m.step ?? 0}/${m.stageSteps ?? '?'}`,
-        `${progressBar(m.progress, 16)} ${Math.round(m.progress * 100)}%`,
-        m.nsPerDay === null ? '-' : m.nsPerDay.toFixed(1),
-        formatEnergy(m.claimedEnergyKjMol),
-        formatEnergy(m.verifiedEnergyKjMol),
-        `${m.accepted} ok, ${m.rejected} rejected`,
-      ]);
-    }
-    lines.push(table.toString());
-    lines.push(
       `best verified: ${view.best === null ? '-' : `${formatEnergy(view.best.energyKjMol)} (uid ${view.best.uid})`}; ${view.pendingVerifications} verification(s) pending; block ${view.blockNumber ?? '-'}`,
     );
     const w = view.lastWeights;
@@ -159,7 +163,30 @@ export function renderLive(input: {
       w === null
         ? 'weights: none set yet'
         : `weights ${w.mode} at block ${w.blockNumber ?? '-'}: ${w.uids.map((u, i) => `uid ${u}=${w.weights[i]}`).join(', ')}`,
+      'energies in kJ/mol',
     );
+    // Borderless and narrow, so that it fits an 80- to 100-column terminal without wrapping.
+    const table = new Table({
+      head: ['miner', 'stage', 'progress', 'ns/day', 'claimed', 'verified', 'verdicts'],
+      chars: BORDERLESS,
+      style: { head: [], border: [], 'padding-left': 0, 'padding-right': 2 },
+    });
+    for (const m of view.miners) {
+      table.push([
+        `${m.name} (uid ${m.uid})`,
+        m.state === 'running' && m.stage !== null
+          ? `${m.stage} ${m.step ?? 0}/${m.stageSteps ?? '?'}`
+          : m.state,
+        `${progressBar(m.progress, 10)} ${Math.round(m.progress * 100)}%`,
+        m.nsPerDay === null ? '-' : m.nsPerDay.toFixed(1),
+        formatNumber(m.claimedEnergyKjMol),
+        formatNumber(m.verifiedEnergyKjMol),
+        `${m.accepted} ok${m.rejected > 0 ? `, ${m.rejected} rejected` : ''}`,
+      ]);
+    }
+    // The table goes last: its rows appear as miners are assigned, and lines added at the end
+    // are redrawn correctly where lines inserted in the middle would not be.
+    lines.push(table.toString());
   }
   return lines.join('\n');
 }
