@@ -2,6 +2,12 @@ import { access, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import {
+  BOB_ADDRESS,
+  CHARLIE_ADDRESS,
+  type LocalNetwork,
+  startLocalNetwork,
+} from '@fold/local-network';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
   type Browser,
@@ -12,13 +18,13 @@ import {
 } from 'playwright-core';
 import type { JobDetail, MinerRank } from '../src/api-schemas.js';
 import { formatEnergy } from '../src/format.js';
-import { BOB, CHARLIE, type LocalNetwork, startLocalNetwork } from './local-network.js';
 import { waitFor } from './wait-for.js';
 
-// The dashboard in headless Chromium against a whole local network, every part real: chopsticks
-// (the Subtensor runtime), Redis, two fold-miner processes running GROMACS and fold-validator
-// serving the dashboard's build. A short 1L2Y job runs to its end first; the browser then reads
-// its real results. Screenshots of each page go to test-artifacts/.
+// The dashboard in headless Chromium against the whole local network of @fold/local-network,
+// every part real: chopsticks (the Subtensor runtime), Redis, two fold-miner processes running
+// GROMACS and fold-validator serving the dashboard's build (apps/dashboard/dist). A short 1L2Y
+// job runs to its end first; the browser then reads its real results. Screenshots of each page
+// go to test-artifacts/.
 
 const APP_DIR = fileURLToPath(new URL('..', import.meta.url));
 const DIST = join(APP_DIR, 'dist');
@@ -45,6 +51,8 @@ const JOB_PARAMS = {
 
 let dir: string;
 let network: LocalNetwork;
+/** The validator's origin, where the dashboard and its API are. */
+let origin: string;
 let browser: Browser;
 let context: BrowserContext;
 let page: Page;
@@ -53,7 +61,7 @@ let job: JobDetail;
 const foreignRequests: string[] = [];
 
 async function api<T>(path: string, init?: RequestInit): Promise<T> {
-  const response = await fetch(`${network.url}${path}`, {
+  const response = await fetch(`${origin}${path}`, {
     ...init,
     headers: {
       authorization: `Bearer ${TOKEN}`,
@@ -103,7 +111,7 @@ async function textOf(target: Locator): Promise<string> {
 function watchRequests(target: Page): void {
   target.on('request', (request) => {
     const url = request.url();
-    if (!url.startsWith(`${network.url}/`) && !url.startsWith('data:') && !url.startsWith('blob:'))
+    if (!url.startsWith(`${origin}/`) && !url.startsWith('data:') && !url.startsWith('blob:'))
       foreignRequests.push(url);
   });
 }
@@ -122,12 +130,16 @@ beforeAll(async () => {
   await mkdir(ARTIFACTS, { recursive: true });
   dir = await mkdtemp(join(tmpdir(), 'fold-dashboard-test-'));
   network = await startLocalNetwork({
-    dir,
-    staticDir: DIST,
-    pdbCacheDir: join(APP_DIR, '.fixtures', 'pdb-cache'),
+    dir: join(dir, 'network'),
+    name: 'dashboard-test',
     token: TOKEN,
     openRead: false,
+    dashboard: true,
   });
+  const { dashboardUrl, apiUrl } = network.state.validator;
+  if (dashboardUrl === null) throw new Error('the validator does not serve the dashboard');
+  expect(dashboardUrl).toBe(`${apiUrl}/`);
+  origin = apiUrl;
   const submitted = await api<{ jobId: string }>('/api/jobs', {
     method: 'POST',
     body: JSON.stringify({ pdbId: '1l2y', params: JOB_PARAMS }),
@@ -135,6 +147,8 @@ beforeAll(async () => {
   job = await waitFor(
     'the 1L2Y job to end with a verified result',
     async () => {
+      const crashed = network.crashed();
+      if (crashed !== undefined) throw new Error(`${crashed.name} exited during the job`);
       const view = await api<JobDetail>(`/api/jobs/${submitted.jobId}`);
       if (['pending', 'preparing', 'active'].includes(view.status)) return undefined;
       if (view.links.pdb === null || view.structures.length === 0)
@@ -172,7 +186,7 @@ afterAll(async () => {
 
 describe('the dashboard served by a validator with a finished 1L2Y job', () => {
   it('asks for a token, then lists the job with its status, protein, miners and best energy', async () => {
-    await page.goto(`${network.url}/#/jobs`);
+    await page.goto(`${origin}/#/jobs`);
     await expect(page.getByTestId('error-notice').first().getAttribute('data-code')).resolves.toBe(
       'API_UNAUTHORIZED',
     );
@@ -264,7 +278,7 @@ describe('the dashboard served by a validator with a finished 1L2Y job', () => {
   });
 
   it("shows a bad upload's error from the validator beside the file field", async () => {
-    await page.goto(`${network.url}/#/submit`);
+    await page.goto(`${origin}/#/submit`);
     await page.getByLabel('a PDB file from this computer').check();
     const file = page.getByLabel('PDB file', { exact: true });
     await file.setInputFiles({
@@ -292,7 +306,7 @@ describe('the dashboard served by a validator with a finished 1L2Y job', () => {
   });
 
   it('submits a job through the form, which then appears in the list', async () => {
-    await page.goto(`${network.url}/#/jobs`);
+    await page.goto(`${origin}/#/jobs`);
     await page.getByRole('link', { name: 'Submit', exact: true }).click();
     await page.getByLabel('a PDB id (the validator fetches the entry)').check();
     await page.getByLabel('PDB id', { exact: true }).fill('1L2Y');
@@ -328,7 +342,7 @@ describe('the dashboard served by a validator with a finished 1L2Y job', () => {
     if (fresh === undefined) throw new Error('no browser');
     const other = await fresh.newPage();
     watchRequests(other);
-    await other.goto(`${network.url}/#/miners?token=${TOKEN}`);
+    await other.goto(`${origin}/#/miners?token=${TOKEN}`);
     await other.getByTestId('miner-row').first().waitFor();
     // The token went to the tab's storage, not the address bar.
     expect(other.url()).not.toContain(TOKEN);
@@ -341,7 +355,7 @@ describe('the dashboard served by a validator with a finished 1L2Y job', () => {
       );
     }
     const uids = job.minerDetails.map((m) => m.hotkey).sort();
-    expect(uids).toEqual([BOB, CHARLIE].sort());
+    expect(uids).toEqual([BOB_ADDRESS, CHARLIE_ADDRESS].sort());
     await screenshot('09-miners', other);
     await fresh.close();
   });
