@@ -20,17 +20,26 @@ export function rebaseStartFile(generation: number): string {
  * Rebases a job on its best verified structure: the score book makes it the job's new start
  * (improvements are measured from it), a job directory of the new generation is written (the
  * best structure as coordinates, the production stage with new velocities), and every other
- * miner still running the job is told to stop its run and is handed the new generation, under a
+ * miner still running the job (and not barred from it) is told to stop its run and is handed
+ * the new generation, under a
  * job id of its own (`<job>-r<generation>`) and a new seed. The holder of the best carries on
- * with its own run. Assignments are sent by the next progress round.
+ * with its own run. Assignments are sent by the next progress round. Returns the new
+ * generation, or null when no other miner runs the job (nothing is rebased then).
  */
 export async function rebaseJob(
   context: ValidatorContext,
   jobId: string,
   holderUid: number,
-): Promise<number> {
+): Promise<number | null> {
   const job = await context.jobs.require(jobId);
-  const rebase = context.ledger.book.rebaseJob(jobId, context.now());
+  const book = context.ledger.book;
+  const barred = new Set(book.jobView(jobId).barred);
+  // Miners that forfeited the job get no new start: their results no longer count.
+  const others = job.assignments.filter(
+    (a) => isLiveAssignment(a) && a.uid !== holderUid && !barred.has(a.uid),
+  );
+  if (others.length === 0) return null;
+  const rebase = book.rebaseJob(jobId, context.now());
   await context.ledger.save();
   const generation = rebase.generation;
 
@@ -57,8 +66,7 @@ export async function rebaseJob(
   const snapshot = await context.directory.snapshot();
   const taken = new Set([...states.values()].map((s) => s.seed));
   const moved: { jobId: string; state: MinerJobState }[] = [];
-  for (const assignment of job.assignments) {
-    if (!isLiveAssignment(assignment) || assignment.uid === holderUid) continue;
+  for (const assignment of others) {
     const previous = states.get(assignment.uid);
     if (previous === undefined) continue;
     const minerJobId = minerJobIdOf(jobId, generation);

@@ -11,7 +11,7 @@ import {
 } from '@fold/energy-verifier';
 import { parseTrr, type TrrFrame, writeFileAtomic } from '@fold/gromacs-runner';
 import { InvalidTransitionError, type ValidatorJob } from '@fold/job-store';
-import type { RoundOutcome } from '@fold/scoring';
+import { isImprovement, type RoundOutcome } from '@fold/scoring';
 import { type BundleFile, FoldArtefacts, readBundleFiles, writeBundleToDir } from '@fold/synapse';
 import { mapWithLimit } from './concurrency.js';
 import type { ValidatorContext } from './context.js';
@@ -119,9 +119,19 @@ export async function verifyClaims(
     }
     let judgements: Judgement[];
     try {
-      judgements = await mapWithLimit(claims, context.config.verifyConcurrency, (claim) =>
-        judge(context, job, claim, signal),
-      );
+      judgements = await mapWithLimit(claims, context.config.verifyConcurrency, async (claim) => {
+        // A claim made moot by verdicts since its round is dropped unverified, unless its
+        // verdict was already made (a restart between the verdict and its scoring).
+        const made = await context.state.verdictDetail(claim.jobId, claim.uid, claim.commitment);
+        if (made === undefined && !stillImproves(context, claim)) {
+          await rm(claimArtefactsDir(context.config.workDir, claim), {
+            recursive: true,
+            force: true,
+          });
+          return { kind: 'gone' } as const;
+        }
+        return judge(context, job, claim, signal);
+      });
     } catch (error) {
       if (!(error instanceof JobNotVerifiableError)) throw error;
       await endJob(
@@ -294,6 +304,24 @@ function validatorVerdict(
     verifyMs: 0,
     artefactBytes: timing.artefactBytes,
   };
+}
+
+/**
+ * Whether a claim still beats the job's best by the scoring threshold. Claims are queued against
+ * the best of their round; verdicts recorded since can make them moot, and a moot claim is
+ * neither fetched nor verified (no reward, no penalty).
+ */
+function stillImproves(context: ValidatorContext, claim: Claim): boolean {
+  const book = context.ledger.book;
+  if (!book.openJobIds().includes(claim.jobId)) return false;
+  const view = book.jobView(claim.jobId);
+  if (view.barred.includes(claim.uid)) return false;
+  return isImprovement(
+    claim.energyKjMol,
+    view.bestEnergyKjMol,
+    book.params.threshold,
+    view.atomCount,
+  );
 }
 
 /** The directory a claim's artefacts wait in between their fetch and their verification. */

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { join, resolve } from 'node:path';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import {
   DEV_PORTS,
   networkStatus,
@@ -124,6 +124,9 @@ async function demo(options: DemoOptions): Promise<void> {
     `fold local network: ${job.pdbId.toUpperCase()} on two miners, verified, weights on chain (logs in ${dir})`,
   );
   const controller = interruptions(dir);
+  // The demo's directory is its own scratch network: what an earlier, killed run left is stopped.
+  const leftovers = await stopRecordedNetwork(dir);
+  if (leftovers > 0) reporter.step(`stopped ${leftovers} part(s) an earlier run left running`);
   let summary: Awaited<ReturnType<typeof runMainJob>>;
   try {
     summary = await runMainJob({
@@ -200,7 +203,14 @@ async function status(options: { dir: string; json?: boolean }): Promise<void> {
   process.exitCode = result.running ? 0 : EXIT_NOT_RUNNING;
 }
 
-const networks = defaultNetworksDir();
+/** `--dir`, defaulting to `<workspace>/.fold/network/<name>` (shown relative in `--help`). */
+function dirOption(name: string, description: string): Option {
+  return new Option('--dir <dir>', description).default(
+    join(defaultNetworksDir(), name),
+    `.fold/network/${name} in the workspace`,
+  );
+}
+
 const program = new Command('fold-network')
   .description(
     'A whole fold network on this machine: Redis, a local Subtensor chain (chopsticks, real runtime), a subnet, a validator and two miners as processes.',
@@ -213,11 +223,7 @@ program
   .description(
     "the main job: start the network, run one short job through it, print the verified best energy, each miner's verdicts and the weights read back from the chain, stop everything; exit 0 only if the weights landed",
   )
-  .option(
-    '--dir <dir>',
-    "the network's directory: logs, Redis data, work directories",
-    join(networks, 'demo'),
-  )
+  .addOption(dirOption('demo', "the network's directory: logs, Redis data, work directories"))
   .option(
     '--cache-dir <dir>',
     'content cache of job preparations (default .fold/cache/preparations)',
@@ -249,11 +255,7 @@ program
   .description(
     'start the development network in the background: API, metrics and dashboard stay reachable until `down`',
   )
-  .option(
-    '--dir <dir>',
-    "the network's directory: logs, state file (network.json)",
-    join(networks, 'dev'),
-  )
+  .addOption(dirOption('dev', "the network's directory: logs, state file (network.json)"))
   .option(
     '--cache-dir <dir>',
     'content cache of job preparations (default .fold/cache/preparations)',
@@ -289,7 +291,7 @@ program
   .description(
     'stop the network recorded in the directory (validator, miners, chain, Redis) and wait for each',
   )
-  .option('--dir <dir>', "the network's directory", join(networks, 'dev'))
+  .addOption(dirOption('dev', "the network's directory"))
   .addHelpText('after', '\nExample:\n  fold-network down --dir .fold/network/dev')
   .action((options: { dir: string }) => down(options).catch(fail));
 
@@ -298,7 +300,7 @@ program
   .description(
     'print whether each part runs and the endpoints (chain, Redis, API, metrics); exit code 0 when all run, 3 when not',
   )
-  .option('--dir <dir>', "the network's directory", join(networks, 'dev'))
+  .addOption(dirOption('dev', "the network's directory"))
   .option('--json', 'print the status as JSON')
   .addHelpText('after', '\nExample:\n  fold-network status --json')
   .action((options: { dir: string; json?: boolean }) => status(options).catch(fail));

@@ -1,0 +1,177 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type RedisServerHandle, startRedisServer } from '@fold/devkit';
+import { connectJobStore, openMinerAssignments } from '@fold/job-store';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { submitJob } from '../src/api/submission.js';
+import { Validator } from '../src/validator.js';
+import type { VerdictRecord } from '../src/verification.js';
+import { ALICE, fileLogger, testConfig, waitFor } from './helpers.js';
+import { type CliProcess, MINER_CLI, startCli } from './processes.js';
+
+// Rebasing with two real fold-miner processes and no chain (a dry run on a static miner list):
+// when the job's best verified result improves, the other miner is stopped and handed that
+// structure as a new start (job id <job>-r1, a seed of its own), and its results there are
+// verified against the rebased job.
+
+const MD_STEPS = 8_000;
+
+let dir: string;
+let redis: RedisServerHandle;
+const miners: CliProcess[] = [];
+let validator: Validator;
+
+async function startMiner(
+  name: string,
+  uri: string,
+  core: number,
+): Promise<{ hotkey: string; port: number }> {
+  const miner = startCli(
+    MINER_CLI,
+    [
+      'run',
+      '--axon-host',
+      '127.0.0.1',
+      '--axon-port',
+      '0',
+      '--redis-url',
+      redis.url,
+      '--redis-prefix',
+      `fold:miner:${name}`,
+      '--work-dir',
+      join(dir, name),
+      '--cpus',
+      '1',
+      '--cpu-slots',
+      '1',
+      '--first-core',
+      String(core),
+      '--dev-allow',
+      ALICE,
+      '--commit-interval-seconds',
+      '10',
+      '--checkpoint-interval-minutes',
+      '0.1',
+      '--log-level',
+      'info',
+    ],
+    { FOLD_MINER_HOTKEY_URI: uri },
+  );
+  miners.push(miner);
+  const started = await miner.waitForLog(
+    `${name} to start`,
+    (r) => r.msg === 'miner started',
+    120_000,
+  );
+  const axon = started.axon as { port: number; hotkey: string };
+  return { hotkey: axon.hotkey, port: axon.port };
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'fold-validator-rebase-'));
+  redis = await startRedisServer();
+  const [bob, charlie] = await Promise.all([
+    startMiner('bob', '//Bob', 0),
+    startMiner('charlie', '//Charlie', 1),
+  ]);
+  validator = await Validator.start(
+    testConfig({
+      workDir: join(dir, 'validator'),
+      redisUrl: redis.url,
+      staticMiners: [
+        `1:${bob?.hotkey}@127.0.0.1:${bob?.port}`,
+        `2:${charlie?.hotkey}@127.0.0.1:${charlie?.port}`,
+      ],
+      rebase: true,
+      minersPerJob: 2,
+      queueSize: 0,
+      queryIntervalSeconds: 2,
+      weightsCheckSeconds: 600,
+      taskLockSeconds: 5,
+      taskStalledCheckSeconds: 2,
+      api: false,
+    }),
+    { logger: fileLogger(join(dir, 'validator.log')) },
+  );
+}, 300_000);
+
+afterAll(async () => {
+  await validator?.stop();
+  for (const m of miners) await m.stop();
+  await redis?.stop();
+  await rm(dir, { recursive: true, force: true });
+}, 120_000);
+
+describe('rebasing a job on its best verified structure', () => {
+  it('hands the other miner the best structure and verifies its results from there', async () => {
+    const context = validator.context;
+    const job = await submitJob(context, {
+      pdbId: '1l2y',
+      params: {
+        forceField: 'charmm27',
+        water: 'tip3p',
+        box: 'dodecahedron',
+        boxDistanceNm: 1.0,
+        ionConcentrationMolar: 0.1,
+        temperatureK: 150,
+        pressureBar: 1,
+        stages: ['md'],
+        mdSteps: MD_STEPS,
+      },
+    });
+    const ended = await waitFor(
+      'the job to end',
+      async () => {
+        const current = await context.jobs.get(job.jobId);
+        return current === undefined || ['pending', 'preparing', 'active'].includes(current.status)
+          ? undefined
+          : current;
+      },
+      400_000,
+      2_000,
+    );
+    expect(ended?.status).toBe('finished');
+    const rebased = [...(await context.state.minerStates(job.jobId)).values()].find(
+      (s) => s.generation > 0,
+    );
+    if (rebased === undefined) {
+      throw new Error(
+        `no miner was rebased: ${JSON.stringify({ status: ended?.status, reason: ended?.statusReason, assignments: ended?.assignments, verdicts: ended?.verdicts })}`,
+      );
+    }
+    expect(rebased.delivered).toBe(true);
+    expect(rebased.minerJobId).toBe(`${job.jobId}-r${rebased.generation}`);
+
+    // The rebased miner ran the new generation: its first run was stopped, the second ran.
+    const name = rebased.uid === 1 ? 'bob' : 'charlie';
+    const store = await connectJobStore({ url: redis.url, prefix: `fold:miner:${name}` });
+    const assignments = openMinerAssignments(store);
+    const all = [
+      ...(await assignments.listByState('finished')),
+      ...(await assignments.listByState('cancelled')),
+    ];
+    await store.close();
+    const holder = (await context.state.verdictDetails(job.jobId)) as VerdictRecord[];
+    // One run per generation it was handed; the last ran to its end, earlier ones were stopped by
+    // the next rebase (or had just finished when it came).
+    const runs = all.map((a) => [a.validatorJobId, a.state]).sort();
+    expect(runs.length).toBeGreaterThan(1);
+    expect(runs.map(([id]) => id)).toEqual([
+      job.jobId,
+      ...runs.slice(1).map((_, i) => `${job.jobId}-r${i + 1}`),
+    ]);
+    expect(runs.at(-1)?.[1]).toBe('finished');
+    for (const [, state] of runs.slice(0, -1)) expect(['cancelled', 'finished']).toContain(state);
+    // The first best came from the other miner's original run; after the rebase, the rebased
+    // miner's results are judged against the rebased job.
+    expect(holder.some((v) => v.generation === 0 && v.accepted && v.uid !== rebased.uid)).toBe(
+      true,
+    );
+    const later = holder.filter((v) => v.generation > 0);
+    expect(later.length).toBeGreaterThan(0);
+    expect(later.filter((v) => !v.accepted).map((v) => v.reasons)).toEqual([]);
+    // The structure series starts from the original run's best.
+    expect((await context.state.structureSeries(job.jobId)).length).toBeGreaterThan(0);
+  }, 900_000);
+});
