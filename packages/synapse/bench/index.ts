@@ -1,8 +1,9 @@
 /**
  * Bytes on the wire and encode+decode time of the fold synapses against the reference's format
  * (every file of the stage as base64 inside JSON, re-sent at every progress query), on a real
- * 5,000-step 1UBQ NVT stage made with gmx (cached under .fixtures). Contender and baseline run
- * side by side in this one process, through the same axon and dendrite on loopback.
+ * 5,000-step 1UBQ NVT stage made with gmx through @fold/gromacs-runner (cached under .fixtures).
+ * Contender and baseline run side by side in this one process, through the same axon and
+ * dendrite on loopback.
  *
  *   pnpm --filter @fold/synapse bench
  */
@@ -125,8 +126,8 @@ async function main(): Promise<void> {
     'preparing the 1UBQ NVT stage (5,000 steps) with gmx, or reading it from .fixtures...',
   );
   const fixture = await ensureStageFixture('1ubq', 5000);
-  const stage = await readBundleFiles(fixture.dir, Object.values(fixture.outputs));
-  const [frame] = await readBundleFiles(fixture.dir, [fixture.frame]);
+  const stage = await readBundleFiles(fixture.workDir, Object.values(fixture.outputs));
+  const [frame] = await readBundleFiles(fixture.workDir, [fixture.frame]);
   const byName = (name: string) => {
     const file = stage.find((f) => f.name === name);
     if (file === undefined) throw new Error(`${name} missing from the fixture`);
@@ -309,7 +310,7 @@ async function main(): Promise<void> {
   console.log('');
 
   // --- Compression alternatives, per file, on the stage outputs and on the job inputs.
-  const inputs = await readBundleFiles(fixture.dir, fixture.inputs);
+  const inputs = await readBundleFiles(fixture.inputsDir, fixture.inputs);
   const compressors: Record<
     string,
     [(b: Uint8Array) => Uint8Array, (b: Uint8Array) => Uint8Array]

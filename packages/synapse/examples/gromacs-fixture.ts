@@ -1,42 +1,34 @@
 /**
- * Real GROMACS files for the demo and the benchmark, made with the Debian `gmx` and cached under
- * `packages/synapse/.fixtures` (gitignored). This is deliberately small and will give way to
- * `@fold/gromacs-runner`: clean a PDB entry, pdb2gmx (charmm27, tip3p), a dodecahedron box,
- * water, ions, energy minimisation, then a short NVT stage whose mdp is rendered from the same
- * typed parameters that travel in a FoldAssign request.
+ * Real GROMACS files for the demo and the benchmark, made through `@fold/gromacs-runner` (the one
+ * place in fold that runs gmx) and cached under `packages/synapse/.fixtures` (gitignored): a
+ * cleaned PDB entry prepared as a validator does (pdb2gmx charmm27/tip3p, a dodecahedron box,
+ * water, counter-ions, energy minimisation), then a short NVT stage whose parameters are the same
+ * typed options that travel in a FoldAssign request.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { copyFile, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import { pdbEntryPath } from '@fold/devkit';
-import { execa } from 'execa';
-import type { MdpScalar, SimulationParams } from '../src/index.js';
+import {
+  energySeries,
+  extractFrame,
+  type MdrunResources,
+  prepareSystem,
+  readEdr,
+  runStages,
+} from '@fold/gromacs-runner';
+import type { SimulationParams } from '../src/index.js';
 
 /** Where cached fixtures live. */
 export const FIXTURE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '.fixtures');
 
-const GMX_ENV = { GMX_MAXBACKUP: '-1' };
-// The machines are shared: two threads, no pinning, CPU only.
-const MDRUN_RESOURCES = ['-ntmpi', '1', '-ntomp', '2', '-pin', 'off', '-nb', 'cpu'];
+/** Bumped when the recipe changes, so that a fixture made by an older recipe is made again. */
+const RECIPE = 2;
 
-async function gmx(cwd: string, args: readonly string[], input?: string): Promise<string> {
-  const result = await execa('gmx', ['-quiet', ...args], {
-    cwd,
-    env: GMX_ENV,
-    ...(input === undefined ? {} : { input }),
-    all: true,
-    reject: false,
-  });
-  if (result.exitCode !== 0) {
-    throw new Error(
-      `gmx ${args[0]} failed (exit ${result.exitCode}) in ${cwd}:\n${String(result.all).slice(-2000)}`,
-    );
-  }
-  return String(result.all);
-}
+// The machines are shared: one simulation on both cores, no pinning.
+const RESOURCES: MdrunResources = { ntmpi: 1, ntomp: 2, pin: 'off' };
 
 /** The protein of a PDB entry: first model, ATOM records only (no waters, ligands or CONECT). */
 export async function cleanPdb(pdbId: string): Promise<string> {
@@ -50,37 +42,6 @@ export async function cleanPdb(pdbId: string): Promise<string> {
   }
   return `${kept.join('\n')}\nEND\n`;
 }
-
-/** Renders one stage's typed parameters and the job's seed as .mdp text. */
-export function renderMdp(
-  options: Readonly<Record<string, MdpScalar | MdpScalar[]>>,
-  seed: number,
-): string {
-  const value = (v: MdpScalar | MdpScalar[]): string =>
-    Array.isArray(v)
-      ? v.map(value).join(' ')
-      : typeof v === 'boolean'
-        ? v
-          ? 'yes'
-          : 'no'
-        : String(v);
-  const lines = Object.entries(options).map(([key, v]) => `${key.padEnd(24)} = ${value(v)}`);
-  lines.push(`${'gen-seed'.padEnd(24)} = ${seed}`, `${'ld-seed'.padEnd(24)} = ${seed}`);
-  return `${lines.join('\n')}\n`;
-}
-
-const MINIMISATION: SimulationParams['em'] = {
-  integrator: 'steep',
-  emtol: 1000,
-  emstep: 0.01,
-  nsteps: 5000,
-  nstlist: 10,
-  'cutoff-scheme': 'Verlet',
-  coulombtype: 'PME',
-  rcoulomb: 1.0,
-  rvdw: 1.0,
-  pbc: 'xyz',
-};
 
 /** The NVT parameters of the fixtures (and of the demo's assign request). */
 export function nvtParams(nsteps: number): NonNullable<SimulationParams['nvt']> {
@@ -116,148 +77,6 @@ export function nvtParams(nsteps: number): NonNullable<SimulationParams['nvt']> 
   };
 }
 
-/**
- * Prepares a solvated, neutralised, minimised system in `dir` (as a validator does) and returns
- * the names of the input files a job ships: em.gro, topol.top and every .itp written.
- */
-export async function prepareSystem(pdbId: string, dir: string): Promise<string[]> {
-  await writeFile(join(dir, 'clean.pdb'), await cleanPdb(pdbId));
-  await gmx(dir, [
-    'pdb2gmx',
-    '-f',
-    'clean.pdb',
-    '-o',
-    'processed.gro',
-    '-p',
-    'topol.top',
-    '-i',
-    'posre.itp',
-    '-ff',
-    'charmm27',
-    '-water',
-    'tip3p',
-    '-ignh',
-  ]);
-  await gmx(dir, [
-    'editconf',
-    '-f',
-    'processed.gro',
-    '-o',
-    'boxed.gro',
-    '-c',
-    '-d',
-    '1.0',
-    '-bt',
-    'dodecahedron',
-  ]);
-  await gmx(dir, [
-    'solvate',
-    '-cp',
-    'boxed.gro',
-    '-cs',
-    'spc216.gro',
-    '-o',
-    'solvated.gro',
-    '-p',
-    'topol.top',
-  ]);
-  await writeFile(join(dir, 'ions.mdp'), renderMdp({ ...MINIMISATION, nsteps: 0 }, 0));
-  // This tpr only places the ions: grompp's warning that the system is still charged is expected.
-  await gmx(dir, [
-    'grompp',
-    '-f',
-    'ions.mdp',
-    '-c',
-    'solvated.gro',
-    '-p',
-    'topol.top',
-    '-o',
-    'ions.tpr',
-    '-maxwarn',
-    '1',
-  ]);
-  await gmx(
-    dir,
-    [
-      'genion',
-      '-s',
-      'ions.tpr',
-      '-o',
-      'ionized.gro',
-      '-p',
-      'topol.top',
-      '-pname',
-      'NA',
-      '-nname',
-      'CL',
-      '-neutral',
-    ],
-    'SOL\n',
-  );
-  await writeFile(join(dir, 'em.mdp'), renderMdp(MINIMISATION ?? {}, 0));
-  await gmx(dir, [
-    'grompp',
-    '-f',
-    'em.mdp',
-    '-c',
-    'ionized.gro',
-    '-p',
-    'topol.top',
-    '-o',
-    'em.tpr',
-  ]);
-  await gmx(dir, ['mdrun', '-deffnm', 'em', ...MDRUN_RESOURCES]);
-  const itps = (await readdir(dir)).filter((name) => name.endsWith('.itp')).sort();
-  return ['em.gro', 'topol.top', ...itps];
-}
-
-/** Runs one stage from em.gro with parameters rendered to .mdp; writes `<stage>.*` in `dir`. */
-export async function runStage(
-  dir: string,
-  stage: 'nvt',
-  options: Readonly<Record<string, MdpScalar | MdpScalar[]>>,
-  seed: number,
-): Promise<void> {
-  await writeFile(join(dir, `${stage}.mdp`), renderMdp(options, seed));
-  await gmx(dir, [
-    'grompp',
-    '-f',
-    `${stage}.mdp`,
-    '-c',
-    'em.gro',
-    '-r',
-    'em.gro',
-    '-p',
-    'topol.top',
-    '-o',
-    `${stage}.tpr`,
-  ]);
-  await gmx(dir, ['mdrun', '-deffnm', stage, ...MDRUN_RESOURCES]);
-}
-
-/** Writes the stage checkpoint's frame (x, v, box) at full precision as `<stage>-frame.trr`. */
-export async function extractFrame(dir: string, stage: 'nvt'): Promise<string> {
-  const name = `${stage}-frame.trr`;
-  await gmx(dir, ['trjconv', '-f', `${stage}.cpt`, '-s', `${stage}.tpr`, '-o', name], '0\n');
-  return name;
-}
-
-/** The potential energy (kJ/mol) and step of the stage's last energy frame. */
-export async function lastPotential(
-  dir: string,
-  stage: 'nvt',
-): Promise<{ energyKjMol: number; timePs: number }> {
-  await gmx(dir, ['energy', '-f', `${stage}.edr`, '-o', `${stage}-potential.xvg`], 'Potential\n\n');
-  const rows = (await readFile(join(dir, `${stage}-potential.xvg`), 'utf8'))
-    .split('\n')
-    .filter((line) => line.trim() !== '' && !/^[#@]/.test(line));
-  const [time, energy] = (rows.at(-1) ?? '').trim().split(/\s+/).map(Number);
-  if (time === undefined || energy === undefined || !Number.isFinite(energy)) {
-    throw new Error(`no potential energy in ${stage}.edr`);
-  }
-  return { energyKjMol: energy, timePs: time };
-}
-
 /** Runs `build` in a fresh directory under the fixture root and renames it to `dir` when done. */
 async function buildCached(dir: string, build: (work: string) => Promise<void>): Promise<void> {
   await mkdir(FIXTURE_ROOT, { recursive: true });
@@ -273,30 +92,61 @@ async function buildCached(dir: string, build: (work: string) => Promise<void>):
   }
 }
 
+/** The metadata file of a cached fixture, or undefined when it is missing or from another recipe. */
+async function readMeta<T>(path: string): Promise<(T & { recipe: number }) | undefined> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+  const meta = JSON.parse(text) as T & { recipe: number };
+  return meta.recipe === RECIPE ? meta : undefined;
+}
+
 /** A prepared (solvated, neutralised, minimised) system and the names of its job inputs. */
 export interface PreparedSystem {
   readonly dir: string;
+  /** em.gro, topol.top and the topology's .itp includes: what a job's input bundle carries. */
   readonly inputs: readonly string[];
 }
 
-/** {@link prepareSystem} for a PDB entry, cached under the fixture root. */
+/** A prepared system for a PDB entry, made with the runner on first use and cached. */
 export async function ensurePreparedSystem(pdbId: string): Promise<PreparedSystem> {
   const dir = join(FIXTURE_ROOT, `${pdbId.toLowerCase()}-prepared`);
   const metaPath = join(dir, 'prepared.json');
-  if (!existsSync(metaPath)) {
+  let meta = await readMeta<{ inputs: string[] }>(metaPath);
+  if (meta === undefined) {
     await buildCached(dir, async (work) => {
-      const inputs = await prepareSystem(pdbId, work);
-      await writeFile(join(work, 'prepared.json'), `${JSON.stringify({ inputs })}\n`);
+      const system = await prepareSystem({
+        pdbText: await cleanPdb(pdbId),
+        workDir: work,
+        forceField: 'charmm27',
+        water: 'tip3p',
+        box: 'dodecahedron',
+        boxDistanceNm: 1.0,
+        resources: RESOURCES,
+      });
+      const inputs = [
+        basename(system.gro),
+        basename(system.top),
+        ...system.itps.map((p) => basename(p)),
+      ];
+      await writeFile(
+        join(work, 'prepared.json'),
+        `${JSON.stringify({ recipe: RECIPE, inputs })}\n`,
+      );
     });
+    meta = await readMeta<{ inputs: string[] }>(metaPath);
+    if (meta === undefined) throw new Error(`${metaPath} was not written`);
   }
-  const { inputs } = JSON.parse(await readFile(metaPath, 'utf8')) as { inputs: string[] };
-  return { dir, inputs };
+  return { dir, inputs: meta.inputs };
 }
 
-/** A cached, finished NVT stage: its directory and what is in it. */
-export interface StageFixture {
-  readonly dir: string;
-  readonly inputs: readonly string[];
+/** A finished stage: the files it wrote (names in `workDir`) and what a miner reports of it. */
+export interface StageOutcome {
+  readonly workDir: string;
   readonly outputs: {
     readonly tpr: string;
     readonly xtc: string;
@@ -304,10 +154,82 @@ export interface StageFixture {
     readonly log: string;
     readonly cpt: string;
   };
+  /** The checkpoint's frame (x, v, box) at full precision, as a one-frame `.trr`. */
   readonly frame: string;
-  readonly nsteps: number;
+  readonly step: number;
+  /** Potential energy of the last energy frame (the checkpoint's step), kJ/mol. */
   readonly energyKjMol: number;
   readonly timePs: number;
+  readonly nsPerDay: number | null;
+}
+
+/**
+ * Runs one NVT stage with the runner in `workDir` from job inputs held in `inputDir` (one .gro,
+ * one .top, any .itp), then writes the checkpoint's frame as `nvt-frame.trr`.
+ */
+export async function runNvtStage(options: {
+  readonly inputDir: string;
+  readonly inputs: readonly string[];
+  readonly workDir: string;
+  readonly params: NonNullable<SimulationParams['nvt']>;
+  readonly seed: number;
+}): Promise<StageOutcome> {
+  const only = (ext: string) => {
+    const found = options.inputs.filter((name) => name.endsWith(ext));
+    if (found.length !== 1)
+      throw new Error(`the job inputs hold ${found.length} ${ext} files, expected one`);
+    return join(options.inputDir, found[0] as string);
+  };
+  const run = await runStages({
+    workDir: options.workDir,
+    input: {
+      gro: only('.gro'),
+      top: only('.top'),
+      itps: options.inputs.filter((n) => n.endsWith('.itp')).map((n) => join(options.inputDir, n)),
+    },
+    stages: [{ name: 'nvt', mdp: options.params }],
+    seed: options.seed,
+    resources: RESOURCES,
+  });
+  const stage = run.stages[0];
+  if (!run.completed || stage === undefined || stage.lastStep === null)
+    throw new Error(`the NVT stage did not complete in ${options.workDir}`);
+  const potential = energySeries(await readEdr(stage.files.edr), 'Potential');
+  const energyKjMol = potential.values.at(-1);
+  const timePs = potential.timesPs.at(-1);
+  if (energyKjMol === undefined || timePs === undefined)
+    throw new Error(`no potential energy in ${stage.files.edr}`);
+  const frame = 'nvt-frame.trr';
+  await extractFrame({
+    cwd: options.workDir,
+    trajectory: basename(stage.files.cpt),
+    tpr: basename(stage.files.tpr),
+    timePs,
+    output: frame,
+  });
+  return {
+    workDir: run.workDir,
+    outputs: {
+      tpr: basename(stage.files.tpr),
+      xtc: basename(stage.files.xtc),
+      edr: basename(stage.files.edr),
+      log: basename(stage.files.log),
+      cpt: basename(stage.files.cpt),
+    },
+    frame,
+    step: stage.lastStep,
+    energyKjMol,
+    timePs,
+    nsPerDay: stage.nsPerDay,
+  };
+}
+
+/** A cached, finished NVT stage and the prepared system it started from. */
+export interface StageFixture extends StageOutcome {
+  /** Where the job inputs (em.gro, topol.top, .itp) are. */
+  readonly inputsDir: string;
+  readonly inputs: readonly string[];
+  readonly nsteps: number;
 }
 
 /**
@@ -319,27 +241,28 @@ export async function ensureStageFixture(
   nsteps: number,
   seed = 1234,
 ): Promise<StageFixture> {
+  const prepared = await ensurePreparedSystem(pdbId);
   const dir = join(FIXTURE_ROOT, `${pdbId.toLowerCase()}-nvt-${nsteps}`);
   const metaPath = join(dir, 'fixture.json');
-  if (!existsSync(metaPath)) {
-    const prepared = await ensurePreparedSystem(pdbId);
+  type Meta = Omit<StageOutcome, 'workDir'>;
+  let meta = await readMeta<Meta>(metaPath);
+  if (meta === undefined) {
     await buildCached(dir, async (work) => {
-      for (const name of prepared.inputs)
-        await copyFile(join(prepared.dir, name), join(work, name));
-      await runStage(work, 'nvt', nvtParams(nsteps), seed);
-      const frame = await extractFrame(work, 'nvt');
-      const { energyKjMol, timePs } = await lastPotential(work, 'nvt');
-      const meta = { inputs: prepared.inputs, frame, nsteps, energyKjMol, timePs };
-      await writeFile(join(work, 'fixture.json'), `${JSON.stringify(meta, null, 1)}\n`);
+      const { workDir: _, ...outcome } = await runNvtStage({
+        inputDir: prepared.dir,
+        inputs: prepared.inputs,
+        workDir: work,
+        params: nvtParams(nsteps),
+        seed,
+      });
+      await writeFile(
+        join(work, 'fixture.json'),
+        `${JSON.stringify({ recipe: RECIPE, ...outcome }, null, 1)}\n`,
+      );
     });
+    meta = await readMeta<Meta>(metaPath);
+    if (meta === undefined) throw new Error(`${metaPath} was not written`);
   }
-  const meta = JSON.parse(await readFile(metaPath, 'utf8')) as Omit<
-    StageFixture,
-    'dir' | 'outputs'
-  >;
-  return {
-    ...meta,
-    dir,
-    outputs: { tpr: 'nvt.tpr', xtc: 'nvt.xtc', edr: 'nvt.edr', log: 'nvt.log', cpt: 'nvt.cpt' },
-  };
+  const { recipe: _, ...outcome } = meta;
+  return { ...outcome, workDir: dir, inputsDir: prepared.dir, inputs: prepared.inputs, nsteps };
 }

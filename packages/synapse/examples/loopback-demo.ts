@@ -1,8 +1,8 @@
 /**
  * The fold protocol on loopback: a validator's dendrite (//Alice) and a miner's axon (//Bob).
- * The validator prepares a real 1L2Y system with gmx and assigns it twice; the miner writes the
- * first job's input bundle to a scratch directory, renders its .mdp from the typed parameters and
- * runs the NVT stage with gmx, while the second job waits and gets cancelled. The validator polls
+ * The validator prepares a real 1L2Y system with @fold/gromacs-runner and assigns it twice; the
+ * miner writes the first job's input bundle to a scratch directory and runs the NVT stage from the
+ * typed parameters with the runner, while the second job waits and gets cancelled. The validator polls
  * progress (repeated queries come back as compact "unchanged" answers), then fetches the best
  * frame's artefacts and checks the miner's commitment.
  *
@@ -30,13 +30,7 @@ import {
   verifyFrameCommitment,
   writeBundleToDir,
 } from '../src/index.js';
-import {
-  ensurePreparedSystem,
-  extractFrame,
-  lastPotential,
-  nvtParams,
-  runStage,
-} from './gromacs-fixture.js';
+import { ensurePreparedSystem, nvtParams, runNvtStage } from './gromacs-fixture.js';
 import { type MemoryJob, MemoryMiner } from './memory-miner.js';
 
 const NVT_STEPS = 500;
@@ -49,11 +43,6 @@ function wire(result: CallResult<SynapseDefinition>): string {
 function expectOk<R extends CallResult<SynapseDefinition>>(result: R): Extract<R, { ok: true }> {
   if (!result.ok) throw result.error;
   return result as Extract<R, { ok: true }>;
-}
-
-function nsPerDay(log: string): number | undefined {
-  const match = /Performance:\s+([0-9.]+)/.exec(log);
-  return match?.[1] === undefined ? undefined : Number(match[1]);
 }
 
 async function main(): Promise<void> {
@@ -71,16 +60,21 @@ async function main(): Promise<void> {
     const dir = await mkdtemp(join(scratch, `${job.jobId}-`));
     await writeBundleToDir(dir, job.inputs);
     miner.update(job.jobId, { state: 'running', stage: 'nvt' });
-    await runStage(dir, 'nvt', job.params.nvt ?? {}, job.seed);
-    const frameName = await extractFrame(dir, 'nvt');
-    const { energyKjMol, timePs } = await lastPotential(dir, 'nvt');
-    const [frame, tpr, edr, log, xtc, cpt] = await readBundleFiles(dir, [
-      frameName,
-      'nvt.tpr',
-      'nvt.edr',
-      'nvt.log',
-      'nvt.xtc',
-      'nvt.cpt',
+    const stage = await runNvtStage({
+      inputDir: dir,
+      inputs: job.inputs.map((f) => f.name),
+      workDir: join(dir, 'run'),
+      params: job.params.nvt ?? {},
+      seed: job.seed,
+    });
+    const { outputs } = stage;
+    const [frame, tpr, edr, log, xtc, cpt] = await readBundleFiles(stage.workDir, [
+      stage.frame,
+      outputs.tpr,
+      outputs.edr,
+      outputs.log,
+      outputs.xtc,
+      outputs.cpt,
     ]);
     if (
       frame === undefined ||
@@ -98,14 +92,13 @@ async function main(): Promise<void> {
         [tpr, xtc, edr, log, cpt].map((f) => [f.name, Buffer.from(f.bytes).toString('base64')]),
       ),
     }).length;
-    const step = Number(job.params.nvt?.nsteps ?? 0);
     miner.update(job.jobId, {
       state: 'finished',
-      step,
-      simulatedTimePs: timePs,
-      nsPerDay: nsPerDay(Buffer.from(log.bytes).toString('utf8')) ?? 0,
+      step: stage.step,
+      simulatedTimePs: stage.timePs,
+      nsPerDay: stage.nsPerDay ?? 0,
       outputs: { tpr, edr, log, xtc },
-      frame: { file: frame, step, energyKjMol },
+      frame: { file: frame, step: stage.step, energyKjMol: stage.energyKjMol },
     });
   };
   const miner: MemoryMiner = new MemoryMiner(bob.address, 2, (job) => {
