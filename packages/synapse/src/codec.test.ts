@@ -26,6 +26,26 @@ const topol = {
   bytes: text('[ molecules ]\nProtein 1\nSOL 6000\n'.repeat(200)),
 };
 const random = { name: 'nvt.xtc', bytes: new Uint8Array(randomBytes(300_000)) };
+// A .gro-like text of 4,000 atoms at random positions (about 180 KB).
+const gro = {
+  name: 'em.gro',
+  bytes: text(
+    Array.from(
+      { length: 4000 },
+      (_, i) =>
+        `${String(i % 99_999).padStart(5)}SOL     OW${String(i).padStart(5)}${[0, 1, 2]
+          .map(() => (Math.random() * 9).toFixed(3).padStart(8))
+          .join('')}\n`,
+    ).join(''),
+  ),
+};
+// Binary floats that compress, like a run input's parameters and coordinates (about 160 KB).
+const floats = {
+  name: 'nvt.tpr',
+  bytes: new Uint8Array(
+    Float32Array.from({ length: 40_000 }, (_, i) => Math.round(Math.sin(i / 7) * 500) / 100).buffer,
+  ),
+};
 
 /** A hand-made bundle, for inputs the encoder itself would never write. */
 function rawBundle(records: unknown[]): Uint8Array {
@@ -64,6 +84,23 @@ describe('encodeBundle / decodeBundle', () => {
   it('compresses text and stores incompressible bytes', () => {
     const { entries } = decodeBundle(encodeBundle([topol, random]));
     expect(entries.map((e) => e.method)).toEqual(['compressed', 'stored']);
+  });
+
+  it('round-trips large text, float and random files, each probed before compressing', () => {
+    const mixed = new Uint8Array(200_000);
+    mixed.set(randomBytes(100_000), 50_000);
+    const files = [gro, floats, random, { name: 'mixed.trr', bytes: mixed }];
+    const decoded = resolveBundle(decodeBundle(encodeBundle(files)));
+    expect(decoded.map((f) => sha256Hex(f.bytes))).toEqual(files.map((f) => sha256Hex(f.bytes)));
+  });
+
+  it('compresses text at quality 5 and binary files at quality 2 unless told otherwise', () => {
+    const size = (file: typeof gro, quality?: 2 | 5) =>
+      encodeBundle([file], quality === undefined ? {} : { quality }).length;
+    expect(size(gro, 5)).toBeLessThan(size(gro, 2));
+    expect(size(gro)).toBe(size(gro, 5));
+    expect(size(floats, 5)).toBeLessThan(size(floats, 2));
+    expect(size(floats)).toBe(size(floats, 2));
   });
 
   it('sends a file the receiver holds as its hash only', () => {
