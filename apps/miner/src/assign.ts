@@ -156,6 +156,7 @@ export class AssignHandler {
       inputBytes,
       estimateBytes,
       minFrameIntervalSteps: this.services.minFrameIntervalSteps,
+      ...(request.claimable_frames === undefined ? {} : { claimable: request.claimable_frames }),
     };
     const layout = jobLayout(this.services.workDir, id);
     const staged = await stageJobDir(this.services.workDir, files, meta);

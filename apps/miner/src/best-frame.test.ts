@@ -18,6 +18,28 @@ describe('BestFrameTracker', () => {
     expect(tracker.pending).toEqual(frame(200, -25));
   });
 
+  it("takes only frames in the validator's claimable ranges when it names them", () => {
+    const tracker = new BestFrameTracker(undefined, [
+      { stage: 'nvt', first_step: 1, last_step: 300 },
+      { stage: 'md', first_step: 0, last_step: 400 },
+    ]);
+    // Step 0 of nvt is the job's starting structure, step 400 is in the last window of nvt.
+    tracker.offer([frame(0, -90), frame(100, -20), frame(200, -30), frame(400, -80)], 100);
+    expect(tracker.pending).toEqual(frame(200, -30));
+    tracker.offer([frame(0, -40, 'md'), frame(500, -99, 'md')], 100);
+    expect(tracker.pending).toEqual(frame(0, -40, 'md'));
+    // A stage the validator does not verify (a restrained one) never gives the best.
+    tracker.offer([frame(100, -1000, 'npt')], 100);
+    expect(tracker.pending).toEqual(frame(0, -40, 'md'));
+    expect(tracker.isClaimable('md', 400)).toBe(true);
+    expect(tracker.isClaimable('md', 401)).toBe(false);
+  });
+
+  it('takes every frame when no ranges are named', () => {
+    const tracker = new BestFrameTracker();
+    expect(tracker.isClaimable('npt', 0)).toBe(true);
+  });
+
   it('keeps the earlier frame on a tie, and ignores non-finite energies', () => {
     const tracker = new BestFrameTracker();
     tracker.offer([frame(0, -10), frame(100, -10), frame(200, Number.NaN)], 100);

@@ -11,18 +11,41 @@ export interface CommittedFrame extends FrameEnergy {
   readonly commitment: string;
 }
 
+/** Steps of a stage whose frames the validator can verify, both ends included. */
+export interface ClaimableRange {
+  readonly stage: string;
+  readonly first_step: number;
+  readonly last_step: number;
+}
+
 /**
  * Keeps the frame of lowest potential energy a job has produced: the committed one (published
  * with its commitment) and a better candidate waiting to be extracted and committed. Only frames
  * that are in the full-precision trajectory (steps that are multiples of the stage's frame
- * interval) are candidates. Pure: the caller reads energies and extracts frames.
+ * interval) and, when the validator named them, in its claimable ranges are candidates: a best
+ * the validator cannot verify (too close to its stage's end) would earn nothing and would
+ * replace the verifiable one it could. Pure: the caller reads energies and extracts frames.
  */
 export class BestFrameTracker {
   #committed: CommittedFrame | undefined;
   #pending: FrameEnergy | undefined;
+  readonly #claimable: readonly ClaimableRange[] | undefined;
 
-  constructor(committed?: CommittedFrame) {
+  /**
+   * @param committed the frame committed before (a resumed job).
+   * @param claimable the validator's claimable ranges; absent: every full-precision frame.
+   */
+  constructor(committed?: CommittedFrame, claimable?: readonly ClaimableRange[]) {
     this.#committed = committed;
+    this.#claimable = claimable;
+  }
+
+  /** Whether the validator can verify a frame of this stage and step. */
+  isClaimable(stage: string, step: number): boolean {
+    return (
+      this.#claimable === undefined ||
+      this.#claimable.some((r) => r.stage === stage && step >= r.first_step && step <= r.last_step)
+    );
   }
 
   /** The frame last committed. */
@@ -50,6 +73,7 @@ export class BestFrameTracker {
     for (const frame of frames) {
       if (frameIntervalSteps <= 0 || frame.step % frameIntervalSteps !== 0) continue;
       if (!Number.isFinite(frame.potentialKjMol)) continue;
+      if (!this.isClaimable(frame.stage, frame.step)) continue;
       const best = this.best;
       if (best === undefined || frame.potentialKjMol < best.potentialKjMol) {
         this.#pending = frame;

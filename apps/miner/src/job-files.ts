@@ -7,7 +7,12 @@ import {
   readGroSummary,
   writeFileAtomic,
 } from '@fold/gromacs-runner';
-import { type BundleFile, type SimulationParams, writeBundleToDir } from '@fold/synapse';
+import {
+  type BundleFile,
+  ClaimableFramesSchema,
+  type SimulationParams,
+  writeBundleToDir,
+} from '@fold/synapse';
 import { type Static, Type } from '@sinclair/typebox';
 import { Ajv } from 'ajv';
 import { JobFilesMissingError, JobInputError } from './errors.js';
@@ -151,6 +156,8 @@ const MetaSchema = Type.Object(
     estimateBytes: Type.Integer({ minimum: 0 }),
     /** The frame interval floor the job was planned with (the plan must not change on resume). */
     minFrameIntervalSteps: Type.Integer({ minimum: 0 }),
+    /** The frames the validator can verify (absent: any frame). */
+    claimable: Type.Optional(Type.Array(ClaimableFramesSchema, { maxItems: 4 })),
   },
   { additionalProperties: false },
 );

@@ -134,7 +134,7 @@ class AssignmentRun {
         minFrameIntervalSteps: this.#meta.minFrameIntervalSteps,
       });
       this.#stages = new Map(plan.map((s) => [s.name, s]));
-      this.#tracker = new BestFrameTracker(committedOf(record));
+      this.#tracker = new BestFrameTracker(committedOf(record), this.#meta.claimable);
       const remainingHours = (record.deadlineAt - Date.now()) / 3_600_000;
       if (remainingHours <= 0) {
         await this.update({ state: 'expired', error: 'deadline passed before the run' });

@@ -1,10 +1,12 @@
+import { JobNotVerifiableError } from '@fold/energy-verifier';
 import type { JobAssignment, ValidatorJob } from '@fold/job-store';
-import { FoldAssign, type SynapseRequest } from '@fold/synapse';
+import { type ClaimableFrames, FoldAssign, type SynapseRequest } from '@fold/synapse';
 import { mapWithLimit } from './concurrency.js';
 import type { ValidatorContext } from './context.js';
 import { type MinerInfo, type MinerSnapshot, selectMiners } from './miner-pool.js';
 import { distinctMinerSeed } from './seeds.js';
 import type { MinerJobState } from './validator-state.js';
+import { claimableFrames } from './verifiers.js';
 
 /** Assignments a job may accumulate, replacements of dropped miners included. */
 export function maxAssignmentsPerJob(minersPerJob: number): number {
@@ -41,6 +43,15 @@ export async function assignRequest(
   state: MinerJobState,
 ): Promise<SynapseRequest<typeof FoldAssign>> {
   const view = await context.prepared.get(job.jobId, state.generation);
+  let claimable: ClaimableFrames[] | undefined;
+  try {
+    claimable = claimableFrames(
+      await context.verifiers.get(job.jobId, state.generation, state.minerJobId),
+    );
+  } catch (error) {
+    // The job ends as unverifiable at its first claim; the miner may run it meanwhile.
+    if (!(error instanceof JobNotVerifiableError)) throw error;
+  }
   return {
     job_id: state.minerJobId,
     protein_id: view.spec.pdbId,
@@ -49,6 +60,7 @@ export async function assignRequest(
     seed: state.seed,
     deadline_unix_ms:
       (job.activatedAt ?? job.createdAt) + context.config.jobDeadlineHours * 3_600_000,
+    ...(claimable === undefined ? {} : { claimable_frames: claimable }),
   };
 }
 

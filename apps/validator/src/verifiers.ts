@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { JobVerifier } from '@fold/energy-verifier';
+import { type ClaimableFrames, STAGE_NAMES, type StageName } from '@fold/synapse';
 import type { ValidatorConfig } from './config.js';
 import { generationDir, jobLayout } from './job-layout.js';
 
@@ -42,21 +43,13 @@ export class JobVerifiers {
   }
 
   /**
-   * What can be claimed in a job's generation: frames of its verifier's eligible stages, after
-   * the job's first frame (which is the job's own starting structure: no work, and the verifier
-   * refuses it) and before the last reproduction window of their stage.
+   * What can be claimed in a job's generation: frames in its {@link claimableFrames} ranges.
    */
   async policy(jobId: string, generation: number, minerJobId: string): Promise<ClaimPolicy> {
-    const verifier = await this.get(jobId, generation, minerJobId);
-    const window = verifier.tolerances.reproductionWindowSteps;
+    const ranges = claimableFrames(await this.get(jobId, generation, minerJobId));
     return {
-      claimable: (stage, step) => {
-        const reference = verifier.stage(stage);
-        if (reference === undefined) return false;
-        if (reference.index === 0 && step <= reference.initStep) return false;
-        // A frame within the window of its stage's end cannot be compared with a continuation.
-        return step <= reference.lastStep - window;
-      },
+      claimable: (stage, step) =>
+        ranges.some((r) => r.stage === stage && step >= r.first_step && step <= r.last_step),
     };
   }
 
@@ -85,4 +78,22 @@ export class JobVerifiers {
       ),
     );
   }
+}
+
+/**
+ * The frames a verifier can verify, per eligible stage: after the job's first frame (the job's
+ * own starting structure: no work, and the verifier refuses it) and before the last reproduction
+ * window of their stage (a frame there cannot be compared with a continuation). Miners are told
+ * these ranges with their assignment, so that their published best is always verifiable.
+ */
+export function claimableFrames(verifier: JobVerifier): ClaimableFrames[] {
+  const window = verifier.tolerances.reproductionWindowSteps;
+  return verifier.eligibleStages.flatMap((name) => {
+    const reference = verifier.stage(name);
+    const stage = STAGE_NAMES.find((n): n is StageName => n === name);
+    if (reference === undefined || stage === undefined) return [];
+    const first = reference.index === 0 ? reference.initStep + 1 : reference.initStep;
+    const last = reference.lastStep - window;
+    return last >= first ? [{ stage, first_step: first, last_step: last }] : [];
+  });
 }

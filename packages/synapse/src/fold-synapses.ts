@@ -1,4 +1,4 @@
-import { type TSchema, type TUnsafe, Type } from '@sinclair/typebox';
+import { type Static, type TSchema, type TUnsafe, Type } from '@sinclair/typebox';
 import { FILE_NAME_PATTERN } from './file-names.js';
 import { SimulationParamsSchema, StageNameSchema } from './mdp-params.js';
 import { defineSynapse } from './synapse.js';
@@ -48,9 +48,27 @@ function bundleField(maxBytes: number) {
 const ASSIGN_MAX_BYTES = 64 * MiB;
 
 /**
+ * Steps of a stage whose frames the validator can verify, both ends included. A validator
+ * verifies a frame by continuing the run from it, so frames too close to the end of their stage
+ * (and the job's own starting structure) cannot be verified; a miner that commits only frames in
+ * these ranges never publishes a best that no validator can check.
+ */
+export const ClaimableFramesSchema = Type.Object(
+  {
+    stage: StageNameSchema,
+    first_step: Type.Integer({ minimum: 0 }),
+    last_step: Type.Integer({ minimum: 0 }),
+  },
+  { additionalProperties: false },
+);
+/** One stage's range of verifiable frames (see {@link ClaimableFramesSchema}). */
+export type ClaimableFrames = Static<typeof ClaimableFramesSchema>;
+
+/**
  * Assigns a job: the input bundle (em.gro or conf.gro, topol.top, posre*.itp and other .itp
- * files), typed simulation parameters per stage, the seed and the deadline. The miner answers
- * whether it took the job and how many free slots it has left.
+ * files), typed simulation parameters per stage, the seed, the deadline and, optionally, the
+ * frames the validator can verify (see {@link ClaimableFramesSchema}; absent: any frame). The
+ * miner answers whether it took the job and how many free slots it has left.
  */
 export const FoldAssign = defineSynapse({
   name: 'FoldAssign',
@@ -62,6 +80,7 @@ export const FoldAssign = defineSynapse({
       params: SimulationParamsSchema,
       seed: SeedSchema,
       deadline_unix_ms: Type.Integer({ minimum: 0, maximum: 8_640_000_000_000_000 }),
+      claimable_frames: Type.Optional(Type.Array(ClaimableFramesSchema, { maxItems: 4 })),
     },
     { additionalProperties: false },
   ),
@@ -81,7 +100,15 @@ export const FoldAssign = defineSynapse({
     },
     { additionalProperties: false },
   ),
-  hashFields: ['job_id', 'protein_id', 'input_bundle', 'params', 'seed', 'deadline_unix_ms'],
+  hashFields: [
+    'job_id',
+    'protein_id',
+    'input_bundle',
+    'params',
+    'seed',
+    'deadline_unix_ms',
+    'claimable_frames',
+  ],
   requestBundleFields: ['input_bundle'],
   maxRequestBytes: ASSIGN_MAX_BYTES + MiB,
   maxResponseBytes: 64 * 1024,

@@ -72,6 +72,8 @@ export {
 export {
   ARTEFACT_ROLES,
   type ArtefactRole,
+  type ClaimableFrames,
+  ClaimableFramesSchema,
   FOLD_SYNAPSES,
   FoldArtefacts,
   FoldAssign,
