@@ -23,7 +23,7 @@ Examples:
   # development: a local chain (fold-chain-node) and Redis (fold-redis), //Alice validates
   FOLD_VALIDATOR_HOTKEY_URI=//Alice FOLD_VALIDATOR_API_TOKENS=dev-token-0123456789 \\
     fold-validator run --chain-endpoint ws://127.0.0.1:9944 --netuid 2 \\
-    --jobs 1l2y --stages nvt --nvt-steps 500 --query-interval-seconds 3
+    --jobs 1l2y --stages md --md-steps 2000 --query-interval-seconds 3
 
   # without a chain: two miners by hand, weights logged (dry run)
   FOLD_VALIDATOR_HOTKEY_URI=//Alice fold-validator run --dry-run \\

@@ -563,7 +563,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv): PartialConfig {
 
 /**
  * Settings from a JSON file. Relative paths inside it (`workDir`, `pdbDir`, ...) are resolved
- * against the file's directory by {@link loadConfig}, not here.
+ * later, like those from flags and the environment, against the working directory.
  * @throws {ConfigError} CONFIG_FILE_UNREADABLE when it cannot be read or parsed; CONFIG_INVALID
  *   when a setting is unknown or out of range.
  */

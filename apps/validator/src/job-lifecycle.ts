@@ -1,7 +1,13 @@
 import { join } from 'node:path';
 import { JobNotVerifiableError } from '@fold/energy-verifier';
 import { isTerminalStatus, type JobStatus, type ValidatorJob } from '@fold/job-store';
-import { type Catalog, loadCatalog, PdbDatasetError, sampleIds } from '@fold/pdb-dataset';
+import {
+  type Catalog,
+  defaultPdbDir,
+  loadCatalog,
+  PdbDatasetError,
+  sampleIds,
+} from '@fold/pdb-dataset';
 import { FoldCancel } from '@fold/synapse';
 import type { ValidatorContext } from './context.js';
 import { JobParamsError } from './errors.js';
@@ -95,7 +101,8 @@ export class CatalogSampler {
    */
   async sample(n: number, exclude: ReadonlySet<string>): Promise<string> {
     const { config } = this.context;
-    const pdbDir = config.pdbDir ?? join('..', 'shared', 'pdb');
+    // The same directory preparation reads: the setting, else FOLD_PDB_DIR, else ../shared/pdb.
+    const pdbDir = config.pdbDir ?? defaultPdbDir();
     this.#catalog ??= loadCatalog(config.catalogPath ?? join(pdbDir, 'catalog.json'));
     const catalog = await this.#catalog;
     let accept: ((id: string) => boolean) | undefined;
