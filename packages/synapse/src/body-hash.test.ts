@@ -65,7 +65,9 @@ const SCHEMAS: Readonly<Record<string, TObject>> = {
 
 describe('computeBodyHash against bodies hashed by the SDK rules in Python', () => {
   it('covers every fixture synapse', () => {
-    expect(fixtures.cases.map((c) => c.synapse).sort()).toEqual(Object.keys(SCHEMAS).sort());
+    expect([...new Set(fixtures.cases.map((c) => c.synapse))].sort()).toEqual(
+      Object.keys(SCHEMAS).sort(),
+    );
   });
 
   it.each(fixtures.cases.map((c) => [c.synapse, c] as const))(
