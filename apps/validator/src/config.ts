@@ -55,6 +55,7 @@ const settings = {
   artefactsTimeoutSeconds: Type.Number({ minimum: 0.1, maximum: 3_600 }),
   maxFailedQueries: Type.Integer({ minimum: 1, maximum: 10_000 }),
   jobDeadlineHours: Type.Number({ exclusiveMinimum: 0, maximum: 24 * 365 }),
+  jobRetentionDays: Type.Number({ minimum: 0, maximum: 3650 }),
   earlyStopMinutes: Type.Number({ exclusiveMinimum: 0, maximum: 60 * 24 * 365 }),
   earlyStopMinUpdates: Type.Integer({ minimum: 0, maximum: 1_000_000 }),
   scoringPreset: stringEnum(SCORING_PRESETS),
@@ -235,6 +236,13 @@ export const SETTINGS: readonly SettingSpec[] = [
     description: 'a job ends this long after it was activated',
   },
   {
+    key: 'jobRetentionDays',
+    kind: 'number',
+    placeholder: 'days',
+    description:
+      'an ended job (record, verdicts, structures, files) is deleted this long after it ended; 0 keeps every job',
+  },
+  {
     key: 'earlyStopMinutes',
     kind: 'number',
     placeholder: 'min',
@@ -391,6 +399,7 @@ export const CONFIG_DEFAULTS = {
   artefactsTimeoutSeconds: 120,
   maxFailedQueries: 5,
   jobDeadlineHours: 24,
+  jobRetentionDays: 30,
   scoringPreset: 'fold',
   rebase: false,
   dryRun: false,

@@ -39,6 +39,7 @@ import { chainMinerDirectory, type MinerDirectory, staticMinerDirectory } from '
 import { pdbSourceOf } from './preparation.js';
 import { PreparedJobs } from './prepared-jobs.js';
 import { runProgressRound } from './progress-round.js';
+import { purgeEndedJobs } from './retention.js';
 import { ScoreLedger } from './score-ledger.js';
 import { ValidatorState } from './validator-state.js';
 import { fetchArtefacts, verifyClaims } from './verification.js';
@@ -241,6 +242,11 @@ export class Validator {
       'set-weights': async () => {
         await setWeightsIfDue(context, chain);
       },
+      'purge-jobs': async ({ signal }) => {
+        const summary = await purgeEndedJobs(context, signal);
+        if (summary.deleted > 0)
+          logger.info({ event: 'purge.done', ...summary }, `purged ${summary.deleted} ended jobs`);
+      },
     };
     if (chain !== null) {
       const side = chain;
@@ -258,6 +264,7 @@ export class Validator {
       await scheduler.schedule('fetch-artefacts', every(Math.min(2, config.queryIntervalSeconds)));
       await scheduler.schedule('verify-claims', every(Math.min(5, config.queryIntervalSeconds)));
       await scheduler.schedule('set-weights', every(config.weightsCheckSeconds));
+      await scheduler.schedule('purge-jobs', every(3600));
       if (chain !== null)
         await scheduler.schedule('reveal-weights', every(config.weightsCheckSeconds));
       else await scheduler.unschedule('reveal-weights');
