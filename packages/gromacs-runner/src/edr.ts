@@ -1,5 +1,6 @@
 import { open, stat } from 'node:fs/promises';
 import { EdrFormatError } from './errors.js';
+import { parseFormatFile } from './format-file.js';
 
 // GROMACS energy files (.edr) are XDR: big-endian 4-byte ints and floats, 8-byte doubles, int64
 // as two 4-byte halves (high first), strings as a 4-byte length and bytes padded to 4.
@@ -333,31 +334,9 @@ export async function readEdr(
   path: string,
   options: { allowTruncated?: boolean } = {},
 ): Promise<EdrData> {
-  const size = (await stat(path)).size;
-  if (size > MAX_EDR_BYTES) {
-    throw new EdrFormatError(`energy file is larger than ${MAX_EDR_BYTES} bytes`, {
-      file: path,
-      offset: 0,
-    });
-  }
-  const handle = await open(path, 'r');
-  try {
-    const bytes = new Uint8Array(size);
-    const { bytesRead } = await handle.read(bytes, 0, size, 0);
-    try {
-      return parseEdr(bytes.subarray(0, bytesRead), options);
-    } catch (error) {
-      if (error instanceof EdrFormatError) {
-        throw new EdrFormatError(`${path}: ${error.message}`, {
-          file: path,
-          offset: Number(error.details.offset ?? 0),
-        });
-      }
-      throw error;
-    }
-  } finally {
-    await handle.close();
-  }
+  return parseFormatFile(path, MAX_EDR_BYTES, 'energy file', EdrFormatError, (bytes) =>
+    parseEdr(bytes, options),
+  );
 }
 
 /** One term across frames. */

@@ -1,5 +1,5 @@
-import { open, stat } from 'node:fs/promises';
 import { TrrFormatError } from './errors.js';
+import { parseFormatFile } from './format-file.js';
 
 // Full-precision trajectories (.trr) are XDR: big-endian 4-byte ints, reals as 4-byte floats
 // (mixed-precision builds) or 8-byte doubles (double precision), strings as a 4-byte length and
@@ -185,31 +185,9 @@ export function parseTrr(bytes: Uint8Array, limits: TrrLimits = {}): TrrData {
  * @throws {TrrFormatError} for malformed files or files over {@link MAX_TRR_BYTES}.
  */
 export async function readTrr(path: string, limits: TrrLimits = {}): Promise<TrrData> {
-  const size = (await stat(path)).size;
-  if (size > MAX_TRR_BYTES) {
-    throw new TrrFormatError(`trajectory is larger than ${MAX_TRR_BYTES} bytes`, {
-      file: path,
-      offset: 0,
-    });
-  }
-  const handle = await open(path, 'r');
-  try {
-    const bytes = new Uint8Array(size);
-    const { bytesRead } = await handle.read(bytes, 0, size, 0);
-    try {
-      return parseTrr(bytes.subarray(0, bytesRead), limits);
-    } catch (error) {
-      if (error instanceof TrrFormatError) {
-        throw new TrrFormatError(`${path}: ${error.message}`, {
-          file: path,
-          offset: Number(error.details.offset ?? 0),
-        });
-      }
-      throw error;
-    }
-  } finally {
-    await handle.close();
-  }
+  return parseFormatFile(path, MAX_TRR_BYTES, 'trajectory', TrrFormatError, (bytes) =>
+    parseTrr(bytes, limits),
+  );
 }
 
 /** A frame to write with {@link encodeTrr}; vectors flat, absent ones null or omitted. */
