@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { weightsDue } from './weights.js';
+import { effectiveLastUpdate, weightsDue } from './weights.js';
 
 describe('weightsDue', () => {
   it('is due once an interval has passed since the last update', () => {
@@ -21,5 +21,18 @@ describe('weightsDue', () => {
     expect(
       weightsDue({ currentBlock: 3, lastUpdate: 0, intervalBlocks: 360, rateLimitBlocks: 100 }),
     ).toEqual({ due: true });
+  });
+});
+
+describe('effectiveLastUpdate', () => {
+  it("counts a dry run's last logged weights as the last update", () => {
+    expect(effectiveLastUpdate(10, { mode: 'dry-run', blockNumber: 400 })).toBe(400);
+  });
+
+  it('keeps the chain figure when it is later or weights were set for real', () => {
+    expect(effectiveLastUpdate(500, { mode: 'dry-run', blockNumber: 400 })).toBe(500);
+    expect(effectiveLastUpdate(10, { mode: 'set', blockNumber: 400 })).toBe(10);
+    expect(effectiveLastUpdate(10, undefined)).toBe(10);
+    expect(effectiveLastUpdate(10, { mode: 'dry-run', blockNumber: null })).toBe(10);
   });
 });

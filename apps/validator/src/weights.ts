@@ -31,11 +31,24 @@ export function weightsDue(input: {
 }
 
 /**
+ * The block weights count from: the validator's last update on chain, or, in a dry run (which
+ * never moves it), the block of the last weights it logged. Pure.
+ */
+export function effectiveLastUpdate(
+  chainLastUpdate: number,
+  lastRecord: Pick<WeightsRecord, 'mode' | 'blockNumber'> | undefined,
+): number {
+  const logged = lastRecord?.mode === 'dry-run' ? (lastRecord.blockNumber ?? 0) : 0;
+  return Math.max(chainLastUpdate, logged);
+}
+
+/**
  * Sets weights when they are due: once per tempo (or `weightsIntervalBlocks`) since the
  * validator's last update on chain, and never within the subnet's rate limit. The score book's
  * epoch closes, its scores become u16 weights, and they are set (plain or by commit-reveal, as
- * the subnet has it) or, in a dry run, logged. Without a chain (a dry run on a static miner
- * list) every call is due. Returns what was done, or null when nothing was due or there was
+ * the subnet has it) or, in a dry run, logged (a dry run on a chain counts its last logged
+ * weights as the last update). Without a chain (a dry run on a static miner list) every call is
+ * due. Returns what was done, or null when nothing was due or there was
  * nothing to set.
  * @throws {ChainError} when the chain refuses for another reason than the rate limit.
  */
@@ -59,9 +72,13 @@ export async function setWeightsIfDue(
       );
       return null;
     }
+    const lastUpdate = effectiveLastUpdate(
+      self.lastUpdate,
+      config.dryRun ? await context.state.lastWeights() : undefined,
+    );
     const due = weightsDue({
       currentBlock: metagraph.blockNumber,
-      lastUpdate: self.lastUpdate,
+      lastUpdate,
       intervalBlocks: config.weightsIntervalBlocks ?? hyper.tempo,
       rateLimitBlocks: hyper.weightsRateLimit,
     });
