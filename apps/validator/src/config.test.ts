@@ -1,6 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { FOLD_PRESET } from '@fold/scoring';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
   checkConfig,
@@ -14,6 +15,7 @@ import {
   SETTINGS,
 } from './config.js';
 import { ConfigError } from './errors.js';
+import { scoringParamsOf } from './validator.js';
 
 const BOB = '5FHneW46xGXgs5mUiveU4sbTyGBzmstUspZC92UhjJM694ty';
 const minimal = { hotkeyUri: '//Alice', dryRun: true, staticMiners: [`1:${BOB}@127.0.0.1:8091`] };
@@ -164,6 +166,17 @@ describe('settings', () => {
       hotkey: BOB,
       ip: '127.0.0.2',
       port: 8091,
+    });
+  });
+});
+
+describe('scoringParamsOf', () => {
+  it("takes the preset's threshold unless improvementFraction replaces it", async () => {
+    const { config } = await loadConfig({ flags: minimal });
+    expect(scoringParamsOf(config).threshold).toEqual(FOLD_PRESET.threshold);
+    expect(scoringParamsOf({ ...config, improvementFraction: 0.001 }).threshold).toEqual({
+      kind: 'relative',
+      fraction: 0.001,
     });
   });
 });

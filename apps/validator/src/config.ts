@@ -56,6 +56,7 @@ const settings = {
   maxFailedQueries: Type.Integer({ minimum: 1, maximum: 10_000 }),
   jobDeadlineHours: Type.Number({ exclusiveMinimum: 0, maximum: 24 * 365 }),
   jobRetentionDays: Type.Number({ minimum: 0, maximum: 3650 }),
+  improvementFraction: Type.Number({ exclusiveMinimum: 0, maximum: 0.5 }),
   earlyStopMinutes: Type.Number({ exclusiveMinimum: 0, maximum: 60 * 24 * 365 }),
   earlyStopMinUpdates: Type.Integer({ minimum: 0, maximum: 1_000_000 }),
   scoringPreset: stringEnum(SCORING_PRESETS),
@@ -262,6 +263,13 @@ export const SETTINGS: readonly SettingSpec[] = [
     description: `scoring mechanism: ${SCORING_PRESETS.join(', ')}`,
   },
   {
+    key: 'improvementFraction',
+    kind: 'number',
+    placeholder: 'fraction',
+    description:
+      "replaces the preset's improvement threshold: a result must be this fraction of the best energy lower (fold: 0.01); every validator of a subnet should use the same",
+  },
+  {
     key: 'rebase',
     kind: 'boolean',
     description: "offer a job's best verified frame to its other miners as a new start",
@@ -436,6 +444,7 @@ export const ValidatorConfigSchema = Type.Object(
     pdbCacheDir: Type.Optional(settings.pdbCacheDir),
     earlyStopMinutes: Type.Optional(settings.earlyStopMinutes),
     earlyStopMinUpdates: Type.Optional(settings.earlyStopMinUpdates),
+    improvementFraction: Type.Optional(settings.improvementFraction),
     weightsIntervalBlocks: Type.Optional(settings.weightsIntervalBlocks),
     nvtSteps: Type.Optional(settings.nvtSteps),
     nptSteps: Type.Optional(settings.nptSteps),

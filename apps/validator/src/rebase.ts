@@ -21,22 +21,30 @@ export function rebaseStartFile(generation: number): string {
  * (improvements are measured from it), a job directory of the new generation is written (the
  * best structure as coordinates, the production stage with new velocities), and every other
  * miner still running the job (and not barred from it) is told to stop its run and is handed
- * the new generation, under a
- * job id of its own (`<job>-r<generation>`) and a new seed. The holder of the best carries on
- * with its own run. Assignments are sent by the next progress round. Returns the new
- * generation, or null when no other miner runs the job (nothing is rebased then).
+ * the new generation, under a job id of its own (`<job>-r<generation>`) and a new seed. The
+ * holder of the best carries on with the run that produced it; a holder whose run was already
+ * stopped by an earlier rebase (its new generation not yet sent) is handed this one like the
+ * others. Assignments are sent by the next progress round. Returns the new generation, or null
+ * when no miner needs a new start (nothing is rebased then).
+ * @param holder the uid of the best's miner and the generation of the run that produced it.
  */
 export async function rebaseJob(
   context: ValidatorContext,
   jobId: string,
-  holderUid: number,
+  holder: { readonly uid: number; readonly generation: number },
 ): Promise<number | null> {
+  const holderUid = holder.uid;
   const job = await context.jobs.require(jobId);
   const book = context.ledger.book;
   const barred = new Set(book.jobView(jobId).barred);
+  const states = await context.state.minerStates(jobId);
+  const holderRuns = (uid: number): boolean => {
+    const state = states.get(uid);
+    return uid === holderUid && state !== undefined && state.generation === holder.generation;
+  };
   // Miners that forfeited the job get no new start: their results no longer count.
   const others = job.assignments.filter(
-    (a) => isLiveAssignment(a) && a.uid !== holderUid && !barred.has(a.uid),
+    (a) => isLiveAssignment(a) && !holderRuns(a.uid) && !barred.has(a.uid),
   );
   if (others.length === 0) return null;
   const rebase = book.rebaseJob(jobId, context.now());
@@ -62,7 +70,6 @@ export async function rebaseJob(
   });
   await writeFileAtomic(join(dir, JOB_SPEC_FILE), renderJobSpec(spec));
 
-  const states = await context.state.minerStates(jobId);
   const snapshot = await context.directory.snapshot();
   const taken = new Set([...states.values()].map((s) => s.seed));
   const moved: { jobId: string; state: MinerJobState }[] = [];

@@ -46,7 +46,7 @@ import { fetchArtefacts, verifyClaims } from './verification.js';
 import { JobVerifiers } from './verifiers.js';
 import { type ChainSide, revealWeights, setWeightsIfDue } from './weights.js';
 
-/** The scoring parameters a configuration selects (preset, early-stop overrides). */
+/** The scoring parameters a configuration selects (preset, threshold and early-stop overrides). */
 export function scoringParamsOf(config: ValidatorConfig): ScoringParams {
   const preset =
     config.scoringPreset === 'reference'
@@ -60,6 +60,9 @@ export function scoringParamsOf(config: ValidatorConfig): ScoringParams {
       : Math.round(config.earlyStopMinutes * 60_000);
   return {
     ...preset,
+    ...(config.improvementFraction === undefined
+      ? {}
+      : { threshold: { kind: 'relative', fraction: config.improvementFraction } }),
     earlyStop: {
       ...preset.earlyStop,
       ...(periodMs === undefined

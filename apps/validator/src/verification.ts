@@ -117,13 +117,18 @@ export async function verifyClaims(
       for (const claim of claims) await context.state.removeClaim(claim);
       continue;
     }
+    // Of a miner's claims waiting together only its lowest needs verifying: it supersedes the
+    // others, and if it fails the miner forfeits the job and the others count for nothing.
+    const lowest = lowestClaimPerMiner(claims);
     let judgements: Judgement[];
     try {
       judgements = await mapWithLimit(claims, context.config.verifyConcurrency, async (claim) => {
-        // A claim made moot by verdicts since its round is dropped unverified, unless its
-        // verdict was already made (a restart between the verdict and its scoring).
+        // A claim made moot by verdicts since its round, or by the miner's own lower claim, is
+        // dropped unverified, unless its verdict was already made (a restart between the
+        // verdict and its scoring).
         const made = await context.state.verdictDetail(claim.jobId, claim.uid, claim.commitment);
-        if (made === undefined && !stillImproves(context, claim)) {
+        const moot = lowest.get(claim.uid) !== claim || !stillImproves(context, claim);
+        if (made === undefined && moot) {
           await rm(claimArtefactsDir(context.config.workDir, claim), {
             recursive: true,
             force: true,
@@ -210,7 +215,10 @@ export async function verifyClaims(
       const best = frames.get(outcome.holder);
       if (best !== undefined) await keepBestStructure(context, job, best.frame, best.record);
       if (context.config.rebase && best !== undefined && outcome.ended === null)
-        await rebaseJob(context, jobId, outcome.holder);
+        await rebaseJob(context, jobId, {
+          uid: outcome.holder,
+          generation: best.record.generation,
+        });
     }
     if (outcome.ended !== null) {
       await endJob(context, jobId, 'early-stopped', `early stop: ${outcome.ended}`);
@@ -304,6 +312,21 @@ function validatorVerdict(
     verifyMs: 0,
     artefactBytes: timing.artefactBytes,
   };
+}
+
+/** Each miner's claim of lowest energy (the latest on a tie). Pure. */
+export function lowestClaimPerMiner(claims: readonly Claim[]): Map<number, Claim> {
+  const lowest = new Map<number, Claim>();
+  for (const claim of claims) {
+    const held = lowest.get(claim.uid);
+    if (
+      held === undefined ||
+      claim.energyKjMol < held.energyKjMol ||
+      (claim.energyKjMol === held.energyKjMol && claim.committedAtMs > held.committedAtMs)
+    )
+      lowest.set(claim.uid, claim);
+  }
+  return lowest;
 }
 
 /**

@@ -15,7 +15,7 @@ import { type CliProcess, MINER_CLI, startCli } from './processes.js';
 // structure as a new start (job id <job>-r1, a seed of its own), and its results there are
 // verified against the rebased job.
 
-const MD_STEPS = 8_000;
+const MD_STEPS = 5_000;
 
 let dir: string;
 let redis: RedisServerHandle;
@@ -84,6 +84,9 @@ beforeAll(async () => {
         `2:${charlie?.hotkey}@127.0.0.1:${charlie?.port}`,
       ],
       rebase: true,
+      // At 150 K the miners relax steadily: the miner handed an earlier best lags the holder's
+      // run by less than the fold preset's 1% until the holder's run ends.
+      improvementFraction: 0.001,
       minersPerJob: 2,
       queueSize: 0,
       queryIntervalSeconds: 2,
