@@ -22,26 +22,24 @@ export function rebaseStartFile(generation: number): string {
  * best structure as coordinates, the production stage with new velocities), and every other
  * miner still running the job (and not barred from it) is told to stop its run and is handed
  * the new generation, under a job id of its own (`<job>-r<generation>`) and a new seed. The
- * holder of the best carries on with the run that produced it; a holder whose run was already
- * stopped by an earlier rebase (its new generation not yet sent) is handed this one like the
- * others. Assignments are sent by the next progress round. Returns the new generation, or null
- * when no miner needs a new start (nothing is rebased then).
- * @param holder the uid of the best's miner and the generation of the run that produced it.
+ * holder of the best carries on with its run; a holder whose run was already stopped by an
+ * earlier rebase (its new generation not yet sent) is handed this one like the others.
+ * Assignments are sent by the next progress round. Returns the new generation, or null when no
+ * miner needs a new start (nothing is rebased then).
  */
 export async function rebaseJob(
   context: ValidatorContext,
   jobId: string,
-  holder: { readonly uid: number; readonly generation: number },
+  holderUid: number,
 ): Promise<number | null> {
-  const holderUid = holder.uid;
   const job = await context.jobs.require(jobId);
   const book = context.ledger.book;
   const barred = new Set(book.jobView(jobId).barred);
   const states = await context.state.minerStates(jobId);
-  const holderRuns = (uid: number): boolean => {
-    const state = states.get(uid);
-    return uid === holderUid && state !== undefined && state.generation === holder.generation;
-  };
+  // The holder carries on with the run it has; one whose run an earlier rebase stopped (its new
+  // generation not sent yet) has none and takes this generation like the others.
+  const holderRuns = (uid: number): boolean =>
+    uid === holderUid && states.get(uid)?.delivered === true;
   // Miners that forfeited the job get no new start: their results no longer count.
   const others = job.assignments.filter(
     (a) => isLiveAssignment(a) && !holderRuns(a.uid) && !barred.has(a.uid),

@@ -11,7 +11,7 @@ import {
 } from '@fold/energy-verifier';
 import { parseTrr, type TrrFrame, writeFileAtomic } from '@fold/gromacs-runner';
 import { InvalidTransitionError, type ValidatorJob } from '@fold/job-store';
-import { isImprovement, type RoundOutcome } from '@fold/scoring';
+import type { RoundOutcome } from '@fold/scoring';
 import { type BundleFile, FoldArtefacts, readBundleFiles, writeBundleToDir } from '@fold/synapse';
 import { mapWithLimit } from './concurrency.js';
 import type { ValidatorContext } from './context.js';
@@ -123,11 +123,11 @@ export async function verifyClaims(
     let judgements: Judgement[];
     try {
       judgements = await mapWithLimit(claims, context.config.verifyConcurrency, async (claim) => {
-        // A claim made moot by verdicts since its round, or by the miner's own lower claim, is
-        // dropped unverified, unless its verdict was already made (a restart between the
-        // verdict and its scoring).
+        // A claim of a miner barred since its round, or made moot by the miner's own lower
+        // claim, is dropped unverified, unless its verdict was already made (a restart between
+        // the verdict and its scoring).
         const made = await context.state.verdictDetail(claim.jobId, claim.uid, claim.commitment);
-        const moot = lowest.get(claim.uid) !== claim || !stillImproves(context, claim);
+        const moot = lowest.get(claim.uid) !== claim || !stillCounts(context, claim);
         if (made === undefined && moot) {
           await rm(claimArtefactsDir(context.config.workDir, claim), {
             recursive: true,
@@ -215,10 +215,7 @@ export async function verifyClaims(
       const best = frames.get(outcome.holder);
       if (best !== undefined) await keepBestStructure(context, job, best.frame, best.record);
       if (context.config.rebase && best !== undefined && outcome.ended === null)
-        await rebaseJob(context, jobId, {
-          uid: outcome.holder,
-          generation: best.record.generation,
-        });
+        await rebaseJob(context, jobId, outcome.holder);
     }
     if (outcome.ended !== null) {
       await endJob(context, jobId, 'early-stopped', `early stop: ${outcome.ended}`);
@@ -330,21 +327,15 @@ export function lowestClaimPerMiner(claims: readonly Claim[]): Map<number, Claim
 }
 
 /**
- * Whether a claim still beats the job's best by the scoring threshold. Claims are queued against
- * the best of their round; verdicts recorded since can make them moot, and a moot claim is
- * neither fetched nor verified (no reward, no penalty).
+ * Whether a claim still counts: its job is open in the score book and its miner has not
+ * forfeited the job since the claim was queued (a rejected claim bars the miner). A claim that no
+ * longer beats the best is still verified: the verdict is the miner's record, and the
+ * exploration bonus pays verified conformations near the best.
  */
-function stillImproves(context: ValidatorContext, claim: Claim): boolean {
+function stillCounts(context: ValidatorContext, claim: Claim): boolean {
   const book = context.ledger.book;
   if (!book.openJobIds().includes(claim.jobId)) return false;
-  const view = book.jobView(claim.jobId);
-  if (view.barred.includes(claim.uid)) return false;
-  return isImprovement(
-    claim.energyKjMol,
-    view.bestEnergyKjMol,
-    book.params.threshold,
-    view.atomCount,
-  );
+  return !book.jobView(claim.jobId).barred.includes(claim.uid);
 }
 
 /** The directory a claim's artefacts wait in between their fetch and their verification. */
