@@ -1,5 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { writeFileAtomic } from './atomic-write.js';
+import { parseGmxVersion } from './detect.js';
 import { InvalidInputError } from './errors.js';
 import { groAtomsOfResidues, renderIndexGroup } from './gro.js';
 import { assertFileName, assertNumber, assertWord, pathArg } from './inputs.js';
@@ -12,6 +14,15 @@ import {
   type GmxSubcommand,
 } from './process.js';
 import { type MdrunKind, type MdrunResources, mdrunResourceArgs } from './resources.js';
+import {
+  mergeSpecbondRules,
+  parseSpecbond,
+  parseSpecialBondLinks,
+  readInstalledSpecbond,
+  renderSpecbond,
+  type SpecialBondLink,
+  type SpecialBondRule,
+} from './special-bonds.js';
 import { checkTopologyIncludes } from './topology.js';
 import { parseXvg } from './xvg.js';
 
@@ -41,8 +52,17 @@ export interface Pdb2gmxOptions extends GmxCallOptions {
   readonly posre?: string;
   /** Ignore hydrogens of the input and rebuild them (`-ignh`); default true. */
   readonly ignoreHydrogens?: boolean;
-  /** Merge chains into one molecule type (`-merge all`); default no. */
+  /**
+   * Merge chains into one molecule type (`-merge all`); default no. Needed when a special bond
+   * (a disulfide) links two chains: pdb2gmx bonds special atoms only within one molecule type.
+   */
   readonly mergeChains?: boolean;
+  /**
+   * Special-bond rules added to the installed `specbond.dat` (e.g.
+   * {@link CRYSTAL_DISULFIDE_RULE}): the two are written as `specbond.dat` in `cwd`, which
+   * pdb2gmx reads instead of the library's. Default: the installed rules alone.
+   */
+  readonly specialBonds?: readonly SpecialBondRule[];
 }
 
 /** What pdb2gmx produced. */
@@ -53,6 +73,8 @@ export interface Pdb2gmxResult {
   readonly itps: readonly string[];
   /** Total charge pdb2gmx reports, in elementary charges; null if it printed none. */
   readonly netChargeE: number | null;
+  /** The special bonds (disulfides) pdb2gmx made, as it reported them. */
+  readonly specialBonds: readonly SpecialBondLink[];
 }
 
 /** `gmx editconf`: put the solute in a box. */
@@ -278,6 +300,17 @@ export class Gmx {
     ];
     if (o.ignoreHydrogens ?? true) args.push('-ignh');
     if (o.mergeChains) args.push('-merge', 'all');
+    if (o.specialBonds !== undefined && o.specialBonds.length > 0) {
+      renderSpecbond(o.specialBonds); // validates the rules before anything runs
+      const { stdout: version } = await this.process.exec(null, ['--version'], { cwd: o.cwd });
+      const installed = parseSpecbond(
+        await readInstalledSpecbond(parseGmxVersion(version, this.path).dataPrefix),
+      );
+      await writeFileAtomic(
+        join(o.cwd, 'specbond.dat'),
+        renderSpecbond(mergeSpecbondRules(installed, o.specialBonds)),
+      );
+    }
     const { stdout, stderr } = await this.process.exec('pdb2gmx', args, o);
     const topText = await readFile(join(o.cwd, top), 'utf8');
     const itps = checkTopologyIncludes(topText, 'pdb2gmx topology');
@@ -293,6 +326,7 @@ export class Gmx {
       top: resolve(o.cwd, top),
       itps: all,
       netChargeE: parsePdb2gmxCharge(`${stdout}\n${stderr}`),
+      specialBonds: parseSpecialBondLinks(`${stdout}\n${stderr}`),
     };
   }
 

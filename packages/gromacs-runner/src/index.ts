@@ -158,6 +158,17 @@ export {
   type ResourcePlanInput,
 } from './resources.js';
 export {
+  CRYSTAL_DISULFIDE_RULE,
+  mergeSpecbondRules,
+  parseSpecbond,
+  parseSpecialBondLinks,
+  readInstalledSpecbond,
+  renderSpecbond,
+  type SpecialBondEnd,
+  type SpecialBondLink,
+  type SpecialBondRule,
+} from './special-bonds.js';
+export {
   MAX_GRO_BYTES,
   MAX_TOPOLOGY_BYTES,
   RUN_STATE_FILE,

@@ -11,6 +11,7 @@ import { type MdpParams, mergeMdp, renderMdp, validateMdpParams } from './mdp.js
 import { ionsParams, stagePreset } from './presets.js';
 import type { GmxOptions } from './process.js';
 import { type MdrunResources, mdrunResourceArgs } from './resources.js';
+import type { SpecialBondLink, SpecialBondRule } from './special-bonds.js';
 import { parseMolecules } from './topology.js';
 
 /** The largest structure accepted, in bytes (uncompressed). */
@@ -41,6 +42,10 @@ export interface PrepareSystemOptions {
   readonly negativeIon?: string;
   /** Let pdb2gmx drop the input's hydrogens and rebuild them (default true). */
   readonly ignoreHydrogens?: boolean;
+  /** Join every chain into one molecule type (`pdb2gmx -merge all`), for inter-chain disulfides. */
+  readonly mergeChains?: boolean;
+  /** Special-bond rules added to the installed ones for pdb2gmx (see `Pdb2gmxOptions.specialBonds`). */
+  readonly specialBonds?: readonly SpecialBondRule[];
   /** Parameters merged over the force field's minimisation preset (e.g. `{ emtol: 500, nsteps: 5000 }`). */
   readonly emParams?: MdpParams;
   /** Seed for ion placement (default: genion's own random seed). */
@@ -85,6 +90,8 @@ export interface PreparedSystem {
   readonly ions: { readonly positive: number; readonly negative: number };
   /** Net charge of the protein before ions, e. */
   readonly netChargeE: number | null;
+  /** The special bonds (disulfides) pdb2gmx made. */
+  readonly specialBonds: readonly SpecialBondLink[];
   /** Box vectors of the minimised system, nm (3 or 9 numbers as in the .gro). */
   readonly boxNm: readonly number[];
   /** The minimisation parameters used, as data. */
@@ -192,6 +199,8 @@ export async function prepareSystem(options: PrepareSystemOptions): Promise<Prep
     forceField,
     water,
     ignoreHydrogens: options.ignoreHydrogens ?? true,
+    ...(options.mergeChains !== undefined ? { mergeChains: options.mergeChains } : {}),
+    ...(options.specialBonds !== undefined ? { specialBonds: options.specialBonds } : {}),
   });
   const proteinAtomCount = readGroSummary(await readFile(built.gro, 'utf8')).atomCount;
   await gmx.editconf({
@@ -277,6 +286,7 @@ export async function prepareSystem(options: PrepareSystemOptions): Promise<Prep
     waterMolecules,
     ions,
     netChargeE: built.netChargeE,
+    specialBonds: built.specialBonds,
     boxNm: gro.boxNm,
     emParams,
     files: {

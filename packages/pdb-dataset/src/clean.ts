@@ -1,3 +1,4 @@
+import { type DisulfidePlan, findDisulfides } from './disulfides.js';
 import { PdbRepairError } from './errors.js';
 import { distance, placeAtom, type Vec3 } from './geometry.js';
 import { CARBONYL, RESIDUE_TEMPLATES, STANDARD_RESIDUES } from './ideal-geometry.js';
@@ -17,7 +18,10 @@ export type RepairKind =
   | 'atoms-dropped'
   | 'chain-break'
   | 'side-chain-rebuilt'
-  | 'carbonyl-rebuilt';
+  | 'carbonyl-rebuilt'
+  | 'disulfide-bonded'
+  | 'ssbond-not-bonded'
+  | 'chains-merged';
 
 /**
  * One decision taken while cleaning an entry. `subject` names what it applies to (a residue as
@@ -65,6 +69,8 @@ export interface CleanSegment {
 export interface CleanStructure {
   readonly segments: readonly CleanSegment[];
   readonly repairs: readonly Repair[];
+  /** The disulfides the topology gets, and whether the chains must be merged for them. */
+  readonly disulfides: DisulfidePlan;
 }
 
 /** Options of {@link cleanStructure}. */
@@ -214,6 +220,39 @@ function missingBetween(
   ).length;
 }
 
+function endLabel(e: { chainId: string; resSeq: number; iCode: string }): string {
+  return `${e.chainId || '_'}:${e.resSeq}${e.iCode.trim()} CYS`;
+}
+
+/** The provenance of a disulfide plan: each bond, each SSBOND record left unbonded, a merge. */
+function disulfideRepairs(plan: DisulfidePlan): Repair[] {
+  const repairs: Repair[] = plan.bonds.map((b) => ({
+    kind: 'disulfide-bonded',
+    subject: `${endLabel(b.first)} - ${endLabel(b.second)}`,
+    detail: `SG-SG ${b.distanceA.toFixed(2)} Å: bonded as a disulfide${b.recorded ? ' (SSBOND record)' : ' (no SSBOND record; by distance)'}`,
+    atoms: ['SG'],
+  }));
+  for (const u of plan.unbonded) {
+    repairs.push({
+      kind: 'ssbond-not-bonded',
+      subject: `${endLabel(u.record.first)} - ${endLabel(u.record.second)}`,
+      detail:
+        u.distanceA === null
+          ? 'SSBOND record for a cysteine or sulfur that is not in the cleaned structure; not bonded'
+          : `SSBOND record, but SG-SG is ${u.distanceA.toFixed(2)} Å in the model; left as two free cysteines`,
+    });
+  }
+  if (plan.mergeChains) {
+    repairs.push({
+      kind: 'chains-merged',
+      subject: 'entry',
+      detail:
+        'a disulfide joins two chains or segments: all are one molecule type in the topology (pdb2gmx -merge all), each keeping its own termini',
+    });
+  }
+  return repairs;
+}
+
 /**
  * Turns a parsed entry into a protein that pdb2gmx accepts, recording every decision:
  * the first model only; one altLoc per atom; hydrogens, waters and ligands removed; residues
@@ -221,7 +260,7 @@ function missingBetween(
  * needs rebuilt); residues with an incomplete backbone, and modified residues without a single
  * standard parent, removed as gaps; chains split at every gap (C-N over `breakDistanceA`) so that
  * nothing is bonded across it; missing heavy side-chain atoms and carbonyl oxygens rebuilt from
- * ideal geometry. Pure.
+ * ideal geometry; disulfides found by SG-SG distance ({@link findDisulfides}). Pure.
  * @throws {PdbRepairError} `NO_PROTEIN` when no standard or mappable amino acid is left.
  */
 export function cleanStructure(
@@ -524,5 +563,7 @@ export function cleanStructure(
     });
     segments.push({ chainId, part, residues });
   }
-  return { segments, repairs };
+  const disulfides = findDisulfides(segments, structure.ssbonds);
+  repairs.push(...disulfideRepairs(disulfides));
+  return { segments, repairs, disulfides };
 }

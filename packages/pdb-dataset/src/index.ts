@@ -31,6 +31,14 @@ export {
   selectAltLocs,
 } from './clean.js';
 export {
+  DISULFIDE_RANGE_A,
+  type Disulfide,
+  type DisulfideEnd,
+  type DisulfidePlan,
+  findDisulfides,
+  type UnbondedSsBond,
+} from './disulfides.js';
+export {
   DEFAULT_MAX_ENTRY_BYTES,
   type DecodedEntry,
   decodeEntryBytes,

@@ -2,6 +2,7 @@ import { copyFile, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import {
+  CRYSTAL_DISULFIDE_RULE,
   detectGromacs,
   energySeries,
   Gmx,
@@ -20,6 +21,7 @@ import {
 import { writeFileAtomic } from './atomic-write.js';
 import { ContentCache, contentKey } from './cache.js';
 import { cleanStructure, type Repair } from './clean.js';
+import type { DisulfidePlan } from './disulfides.js';
 import { sha256Hex } from './entry-bytes.js';
 import {
   type CandidateFailure,
@@ -55,7 +57,7 @@ export const PACKAGE_VERSION = '0.1.0';
  * Version of the preparation recipe: part of every cache key, bumped whenever cleaning, repair,
  * preparation or the stability check change what they produce.
  */
-export const PIPELINE_VERSION = 3;
+export const PIPELINE_VERSION = 4;
 
 /** The short NVT check's defaults: 500 steps of 2 fs (1 ps), mean temperature within 25 K. */
 export const DEFAULT_STABILITY = { nvtSteps: 500, temperatureToleranceK: 25 } as const;
@@ -199,6 +201,7 @@ function seedFrom(material: string): number {
 
 interface CandidateContext {
   readonly pdbText: string;
+  readonly disulfides: DisulfidePlan | undefined;
   readonly hyper: Hyperparameters;
   readonly emParams: MdpParams;
   readonly ionSeed: number;
@@ -253,6 +256,8 @@ async function evaluateCandidate(
       emParams: mergeMdp(c.emParams, { 'ld-seed': c.ionSeed }),
       seed: c.ionSeed,
       reproducible: true,
+      mergeChains: c.disulfides?.mergeChains ?? false,
+      specialBonds: [CRYSTAL_DISULFIDE_RULE],
     });
   } catch (error) {
     if (isCandidateFailure(error)) {
@@ -261,6 +266,14 @@ async function evaluateCandidate(
       return rejected(minimising ? 'minimise' : 'prepare', firstSentence(error.message));
     }
     throw error;
+  }
+  // The topology must have exactly the disulfides planned from the structure, no fewer (a bond
+  // pdb2gmx missed) and no more.
+  if (c.disulfides !== undefined && prepared.specialBonds.length !== c.disulfides.bonds.length) {
+    return rejected(
+      'prepare',
+      `pdb2gmx made ${prepared.specialBonds.length} disulfide bonds where the structure has ${c.disulfides.bonds.length}`,
+    );
   }
   const minimisation = {
     gro: prepared.gro,
@@ -362,6 +375,12 @@ async function evaluateCandidate(
 export interface PrepareConfigurationOptions {
   /** A cleaned structure (PDB text), e.g. from {@link renderPdb} of {@link cleanStructure}. */
   readonly pdbText: string;
+  /**
+   * The structure's disulfides (`CleanStructure.disulfides`): chains are merged into one molecule
+   * type when a bond joins two of them, and a topology with another number of disulfides is
+   * rejected. Without it, chains stay apart and pdb2gmx's bonds are not checked.
+   */
+  readonly disulfides?: DisulfidePlan;
   readonly hyperparameters: Hyperparameters;
   /** Directory of the content-hash cache. */
   readonly cacheDir: string;
@@ -424,6 +443,10 @@ export async function prepareConfiguration(
     pipeline: PIPELINE_VERSION,
     gromacs: gromacsVersion,
     cleanedSha: sha256Hex(options.pdbText),
+    disulfides:
+      options.disulfides === undefined
+        ? null
+        : { bonds: options.disulfides.bonds.length, merge: options.disulfides.mergeChains },
     hyper: options.hyperparameters,
     emParams,
     nvtSteps,
@@ -440,6 +463,7 @@ export async function prepareConfiguration(
   try {
     const evaluated = await evaluateCandidate({
       pdbText: options.pdbText,
+      disulfides: options.disulfides,
       hyper: options.hyperparameters,
       emParams,
       ionSeed: seedFrom(`genion:${key}`),
@@ -531,6 +555,7 @@ export async function prepareJob(options: PrepareJobOptions): Promise<PreparedJo
     const tStart = performance.now();
     const outcome = await prepareConfiguration({
       pdbText,
+      disulfides: cleaned.disulfides,
       hyperparameters: hyper,
       cacheDir: options.cacheDir,
       gromacsVersion: gromacs.version,

@@ -84,16 +84,37 @@ describe('prepareJob on the NMR peptide 1L2Y', () => {
 
 describe('prepareJob on harder entries', () => {
   it(
-    'prepares the two-chain insulin 3I40 with one molecule per chain',
+    'prepares the two-chain insulin 3I40 as one molecule with its three disulfides',
     async () => {
       const job = await prepare('3i40', 3, 'a');
+      // A7-B7 and A20-B19 join the chains; A6-A11 is within chain A. pdb2gmx bonds only within
+      // one molecule type, so the chains are merged and keep their own termini.
+      const bonded = job.spec.provenance.repairs.filter((r) => r.kind === 'disulfide-bonded');
+      expect(bonded.map((r) => r.subject)).toEqual([
+        'A:6 CYS - A:11 CYS',
+        'A:7 CYS - B:7 CYS',
+        'A:20 CYS - B:19 CYS',
+      ]);
+      expect(job.spec.provenance.repairs.some((r) => r.kind === 'chains-merged')).toBe(true);
       const names = job.spec.files.map((f) => f.name);
-      expect(names).toEqual(
-        expect.arrayContaining(['topol_Protein_chain_A.itp', 'topol_Protein_chain_B.itp']),
-      );
+      expect(names).not.toContain('topol_Protein_chain_B.itp');
       const top = readFileSync(join(job.jobDir!, 'topol.top'), 'utf8');
-      expect(top).toMatch(/Protein_chain_A\s+1/);
-      expect(top).toMatch(/Protein_chain_B\s+1/);
+      expect(top).not.toMatch(/Protein_chain_B/);
+      const bonds = top.slice(top.indexOf('[ bonds ]'), top.indexOf('[ pairs ]'));
+      const sulfurs = new Set(
+        top
+          .split('\n')
+          .filter((l) => /^\s*\d+\s+\S+\s+\d+\s+CY\S*\s+SG\s/.test(l))
+          .map((l) => l.trim().split(/\s+/)[0]),
+      );
+      const ssBonds = bonds
+        .split('\n')
+        .map((l) => l.trim().split(/\s+/))
+        .filter((f) => sulfurs.has(f[0]!) && sulfurs.has(f[1]!));
+      expect(ssBonds).toHaveLength(3);
+      // Chain B's N-terminus is still charged (NH3+): merging does not bond across chains.
+      const gro = readFileSync(join(job.jobDir!, job.spec.structure), 'utf8');
+      expect(gro.match(/^\s*1PHE\s+H[123]\s/gm)).toHaveLength(3);
     },
     GMX_TIMEOUT_MS,
   );
