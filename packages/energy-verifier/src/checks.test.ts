@@ -1,4 +1,4 @@
-import type { EdrData, InputrecSection } from '@fold/gromacs-runner';
+import type { EdrData, InputrecSection, TrrFrame } from '@fold/gromacs-runner';
 import { describe, expect, it } from '@jest/globals';
 import {
   checkEdrConsistency,
@@ -6,12 +6,13 @@ import {
   checkLogAgainstEdr,
   checkParameters,
   checkSpeed,
+  checkSteps,
   compareParameters,
 } from './compliance.js';
 import { checkEnergy } from './energy.js';
-import { checkContinuation } from './physics.js';
+import { checkContinuation, checkFramePhysics } from './physics.js';
 import { checkReproduction } from './reproduction.js';
-import { stageReference } from './system.js';
+import { type ReferenceSystem, stageReference } from './system.js';
 import { resolveTolerances, DEFAULT_TOLERANCES as T } from './tolerances.js';
 
 const expected: InputrecSection = {
@@ -154,6 +155,159 @@ describe('compliance', () => {
       tolerances: T,
     });
     expect(fast.reasons.map((r) => r.code)).toEqual(['IMPLAUSIBLE_SPEED']);
+  });
+});
+
+describe('steps', () => {
+  const trrFrame = (step: number, timePs = step * 0.002): TrrFrame => ({
+    step,
+    timePs,
+    lambda: 0,
+    atomCount: 1,
+    boxNm: null,
+    positionsNm: null,
+    velocitiesNmPs: null,
+    forcesKjMolNm: null,
+  });
+  const energySteps = [0, 50, 100, 150, 200, 250];
+  const energies: EdrData = {
+    terms: [{ name: 'Potential', unit: 'kJ/mol' }],
+    frames: energySteps.map((step) => ({
+      step,
+      timePs: step * 0.002,
+      values: Float64Array.from([-1e5]),
+    })),
+    precision: 'single',
+    completeBytes: 0,
+    truncated: false,
+  };
+  const codes = (step: number, frame: TrrFrame) =>
+    checkSteps({ claimStep: step, frame, stage, edr: energies }).map((r) => r.code);
+
+  it('accepts the claimed frame at the stage’s last step, on the time step and in the .edr', () => {
+    expect(stage.lastStep).toBe(250);
+    expect(codes(250, trrFrame(250))).toEqual([]);
+  });
+
+  it('refuses a frame whose step differs from the claimed step', () => {
+    const reasons = checkSteps({ claimStep: 150, frame: trrFrame(100), stage, edr: energies });
+    expect(reasons.map((r) => r.code)).toEqual(['STEP_INCONSISTENT']);
+    expect(reasons[0]?.details).toEqual({ frameStep: 100, claimStep: 150 });
+  });
+
+  it('refuses a frame after the stage’s last step', () => {
+    const reasons = checkSteps({ claimStep: 251, frame: trrFrame(251), stage, edr: energies });
+    expect(reasons.map((r) => r.code)).toEqual(['STEP_INCONSISTENT']);
+    expect(reasons[0]?.message).toMatch(/outside the md stage \(0 to 250\)/);
+  });
+
+  it('refuses a frame before the stage’s init-step', () => {
+    const later = stageReference({
+      name: 'md',
+      index: 2,
+      mdp: { nstenergy: 50 },
+      expected: withInputrec({ 'init-step': 100, nsteps: 150 }),
+      boxMayChangeBefore: true,
+    });
+    const steps = (step: number) =>
+      checkSteps({ claimStep: step, frame: trrFrame(step), stage: later, edr: undefined });
+    expect(steps(100)).toEqual([]);
+    const reasons = steps(99);
+    expect(reasons.map((r) => r.code)).toEqual(['STEP_INCONSISTENT']);
+    expect(reasons[0]?.message).toMatch(/outside the md stage \(100 to 250\)/);
+  });
+
+  it('refuses a frame time more than a quarter time step from tinit + step x dt', () => {
+    expect(codes(100, trrFrame(100, 0.2 + 0.0004))).toEqual([]);
+    expect(codes(100, trrFrame(100, 0.2 - 0.0004))).toEqual([]);
+    expect(codes(100, trrFrame(100, 0.2 + 0.0006))).toEqual(['STEP_INCONSISTENT']);
+    expect(codes(100, trrFrame(100, 0.2 - 0.0006))).toEqual(['STEP_INCONSISTENT']);
+    expect(codes(100, trrFrame(100, Number.NaN))).toEqual(['STEP_INCONSISTENT']);
+  });
+
+  it('accepts the float32 rounding of a long run’s frame time, and no more', () => {
+    const long = { ...stage, lastStep: 20_000_000 };
+    const step = 10_000_021; // 20 ns at 2 fs
+    const stored = Math.fround(step * 0.002);
+    // Further from step x dt than a quarter time step: refused before the rounding was allowed.
+    expect(Math.abs(stored - step * 0.002)).toBeGreaterThan(0.002 / 4);
+    const check = (timePs: number) =>
+      checkSteps({ claimStep: step, frame: trrFrame(step, timePs), stage: long, edr: undefined });
+    expect(check(stored)).toEqual([]);
+    expect(check(step * 0.002 + 0.01).map((r) => r.code)).toEqual(['STEP_INCONSISTENT']);
+  });
+
+  it('refuses a frame at a step the .edr holds no energies for', () => {
+    const reasons = checkSteps({ claimStep: 120, frame: trrFrame(120), stage, edr: energies });
+    expect(reasons.map((r) => r.code)).toEqual(['STEP_INCONSISTENT']);
+    expect(reasons[0]?.message).toMatch(/no energies at step 120/);
+  });
+});
+
+describe('frame physics', () => {
+  const box = Float64Array.from([3, 0, 0, 0, 3, 0, 0, 0, 3]);
+  // A TIP4P-like water (O, H, massless M site 0.015 nm from O) and a carbon.
+  const system: ReferenceSystem = {
+    atomCount: 4,
+    molecules: [
+      { name: 'SOL', count: 1, atomsPerMolecule: 3 },
+      { name: 'LIG', count: 1, atomsPerMolecule: 1 },
+    ],
+    masses: Float64Array.from([15.9994, 1.008, 0, 12.011]),
+    charges: new Float64Array(4),
+    atomNames: ['OW', 'HW1', 'MW', 'C'],
+    residueNames: ['SOL', 'SOL', 'SOL', 'LIG'],
+    constraints: {
+      atomsA: new Int32Array(0),
+      atomsB: new Int32Array(0),
+      lengthsNm: new Float64Array(0),
+    },
+    caAtoms: new Int32Array(0),
+    startPositionsNm: new Float64Array(12),
+    startBoxNm: box,
+  };
+  const physics = (carbon: [number, number, number], oxygenX = 1) =>
+    checkFramePhysics({
+      system,
+      stage,
+      frame: {
+        step: 100,
+        timePs: 0.2,
+        lambda: 0,
+        atomCount: 4,
+        boxNm: box,
+        positionsNm: Float64Array.from(
+          [[oxygenX, 1, 1], [oxygenX + 0.0957, 1, 1], [oxygenX + 0.015, 1, 1], carbon].flat(),
+        ),
+        velocitiesNmPs: new Float64Array(12),
+        forcesKjMolNm: null,
+      },
+      forces: null,
+      edr: undefined,
+      tolerances: T,
+    });
+
+  it('refuses two atoms closer than minAtomDistanceNm and names them', () => {
+    const result = physics([1, 1, 1 + 0.0699]);
+    expect(result.reasons.map((r) => r.code)).toEqual(['ATOMS_OVERLAP']);
+    expect(result.reasons[0]?.details.atoms).toEqual([0, 3]);
+    expect(result.measurements.closestAtomsNm).toBeCloseTo(0.0699, 9);
+  });
+
+  it('accepts two atoms just farther apart than minAtomDistanceNm', () => {
+    const result = physics([1, 1, 1 + 0.0701]);
+    expect(result.reasons).toEqual([]);
+    expect(result.measurements.closestAtomsNm).toBeNull();
+  });
+
+  it('refuses atoms that overlap across a periodic boundary', () => {
+    const result = physics([2.97, 1, 1], 0.02);
+    expect(result.reasons.map((r) => r.code)).toEqual(['ATOMS_OVERLAP']);
+    expect(result.reasons[0]?.details.distanceNm).toBeCloseTo(0.05, 9);
+  });
+
+  it('ignores a massless virtual site closer to its atom than minAtomDistanceNm', () => {
+    expect(physics([2, 2, 2]).reasons).toEqual([]);
   });
 });
 
