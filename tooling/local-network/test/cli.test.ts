@@ -9,8 +9,8 @@ import { groupMembers, isAlive } from '../src/service-process.js';
 import { readStartedParts } from '../src/state-file.js';
 
 // fold-network as a person runs it: the built CLI as a child process. A development network
-// started, inspected and stopped; the main job failing on a bad entry and interrupted by
-// SIGINT, each leaving no process behind.
+// started, inspected and stopped; the main job run to its end, failing on a bad entry and
+// interrupted by SIGINT, each leaving no process behind.
 
 const CLI = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 
@@ -163,6 +163,38 @@ describe('the development network', () => {
 });
 
 describe('the main job', () => {
+  it('runs the job through both miners, prints the summary with the chain weights, exits 0 and leaves nothing running', async () => {
+    const networkDir = join(dir, 'main-job');
+    const run = start(['demo', '--dir', networkDir, '--json']);
+    const pids = watchPids(networkDir, run.done);
+    const result = await run.done;
+    expect({ code: result.code, stderr: result.code === 0 ? '' : result.stderr }).toEqual({
+      code: 0,
+      stderr: '',
+    });
+    const summary = JSON.parse(result.stdout) as {
+      status: string;
+      best: { uid: number; energyKjMol: number } | null;
+      miners: { name: string; accepted: number }[];
+      weights: { onChain: { uid: number; weight: number }[] };
+      weightsLanded: boolean;
+    };
+    expect(summary.weightsLanded).toBe(true);
+    expect(summary.best).not.toBeNull();
+    expect(summary.best!.energyKjMol).toBeLessThan(0);
+    expect(summary.miners.map((m) => m.name).sort()).toEqual(['bob', 'charlie']);
+    expect(summary.miners.some((m) => m.accepted > 0)).toBe(true);
+    // The best miner holds a weight on chain, read back after the validator set it.
+    const onChain = new Map(summary.weights.onChain.map((e) => [e.uid, e.weight]));
+    expect(onChain.get(summary.best!.uid) ?? 0).toBeGreaterThan(0);
+    // Progress went to stderr while the job ran.
+    expect(result.stderr).toMatch(/md|stage|step/i);
+    const seen = await pids;
+    expect(seen.size).toBe(5);
+    expectAllGone(seen);
+    expect(await readStartedParts(networkDir)).toEqual([]);
+  }, 480_000);
+
   it('stops every process it started when the job is refused, and exits 1', async () => {
     const networkDir = join(dir, 'refused-job');
     const run = start(['demo', '--dir', networkDir, '--pdb', '9zzz']);
