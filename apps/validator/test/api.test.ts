@@ -350,6 +350,117 @@ describe('submit, poll, cancel', () => {
   });
 });
 
+describe('Prometheus metrics', () => {
+  /** Every series of the README's metrics table, with its type. */
+  const documented: [string, string][] = [
+    ['fold_validator_jobs', 'gauge'],
+    ['fold_validator_jobs_ended_total', 'counter'],
+    ['fold_validator_queries_total', 'counter'],
+    ['fold_validator_bytes_total', 'counter'],
+    ['fold_validator_verifications_total', 'counter'],
+    ['fold_validator_verification_seconds', 'histogram'],
+    ['fold_validator_progress_round_seconds', 'histogram'],
+    ['fold_validator_weights_total', 'counter'],
+    ['fold_validator_api_requests_total', 'counter'],
+  ];
+
+  const metricsText = async () => {
+    const answer = await api('GET', '/metrics', { token: null });
+    expect(answer.status).toBe(200);
+    return answer.text;
+  };
+
+  /** The value of one sample line, `name{labels} value`, or undefined without it. */
+  const sample = (text: string, series: string): number | undefined => {
+    const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+    return line === undefined ? undefined : Number(line.slice(series.length + 1));
+  };
+
+  it('serves the Prometheus text format without a token', async () => {
+    const answer = await api('GET', '/metrics', { token: null });
+    expect(answer.status).toBe(200);
+    expect(answer.type).toMatch(/^text\/plain; version=0\.0\.4/);
+  });
+
+  it.each(documented)('documents %s with a HELP line and its %s TYPE', async (name, type) => {
+    const lines = (await metricsText()).split('\n');
+    const help = lines.find((l) => l.startsWith(`# HELP ${name} `));
+    expect(help?.length).toBeGreaterThan(`# HELP ${name} `.length);
+    expect(lines).toContain(`# TYPE ${name} ${type}`);
+  });
+
+  it('names only series of its own', async () => {
+    const names = (await metricsText())
+      .split('\n')
+      .filter((l) => l.startsWith('# TYPE '))
+      .map((l) => l.split(' ')[2]);
+    expect(names.sort()).toEqual(documented.map(([name]) => name).sort());
+  });
+
+  it('counts the jobs that ended, by final status', async () => {
+    const text = await metricsText();
+    expect(sample(text, 'fold_validator_jobs_ended_total{status="cancelled"}')).toBe(1);
+    expect(sample(text, 'fold_validator_jobs_ended_total{status="failed"}')).toBe(1);
+  });
+
+  it('counts API requests by route and status', async () => {
+    const text = await metricsText();
+    expect(
+      sample(text, 'fold_validator_api_requests_total{route="/api/status",status="200"}'),
+    ).toBe(1);
+    expect(
+      sample(text, 'fold_validator_api_requests_total{route="/api/jobs",status="401"}'),
+    ).toBeGreaterThanOrEqual(2);
+  });
+
+  it('has no verification or weights samples before any claim or score', async () => {
+    const text = await metricsText();
+    expect(text).not.toMatch(/^fold_validator_verifications_total\{/m);
+    expect(text).not.toMatch(/^fold_validator_weights_total\{/m);
+    expect(sample(text, 'fold_validator_verification_seconds_count')).toBe(0);
+  });
+
+  describe('after a progress round', () => {
+    beforeAll(async () => {
+      await validator.tasks['progress-round']?.({
+        task: 'progress-round',
+        data: {},
+        scheduledAtMs: Date.now(),
+        signal: new AbortController().signal,
+      });
+    }, 120_000);
+
+    it('sets the jobs gauge for every status', async () => {
+      const text = await metricsText();
+      expect(sample(text, 'fold_validator_jobs{status="active"}')).toBe(2);
+      expect(sample(text, 'fold_validator_jobs{status="cancelled"}')).toBe(1);
+      expect(sample(text, 'fold_validator_jobs{status="failed"}')).toBe(1);
+      expect(sample(text, 'fold_validator_jobs{status="pending"}')).toBe(0);
+    });
+
+    it('observes the round duration', async () => {
+      expect(sample(await metricsText(), 'fold_validator_progress_round_seconds_count')).toBe(1);
+    });
+
+    it('counts one failed assignment call per active job to the unreachable miner', async () => {
+      const calls = (await metricsText())
+        .split('\n')
+        .filter((l) => l.startsWith('fold_validator_queries_total{synapse="FoldAssign",'));
+      expect(calls.length).toBeGreaterThan(0);
+      expect(calls.join('\n')).not.toContain('outcome="ok"');
+      expect(calls.reduce((sum, l) => sum + Number(l.split(' ').pop()), 0)).toBe(2);
+    });
+
+    it('counts the bytes of those calls by direction: none reached or came from the unreachable miner', async () => {
+      const text = await metricsText();
+      const series = (direction: string) =>
+        `fold_validator_bytes_total{synapse="FoldAssign",direction="${direction}"}`;
+      expect(sample(text, series('sent'))).toBe(0);
+      expect(sample(text, series('received'))).toBe(0);
+    });
+  });
+});
+
 describe('documents and files', () => {
   it('serves its OpenAPI document', async () => {
     const { status, body } = await api('GET', '/openapi.json', { token: null });

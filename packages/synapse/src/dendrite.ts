@@ -360,7 +360,12 @@ export class Dendrite {
       let base = { written: 0, read: 0 };
       const account = () => {
         if (socket === undefined) return;
-        options.measure.sent = socket.bytesWritten - base.written;
+        // bytesWritten counts what was handed to the socket, sent or not: what still waits in its
+        // buffer (all of it when the connection never opened) did not reach the peer.
+        options.measure.sent = Math.max(
+          0,
+          socket.bytesWritten - socket.writableLength - base.written,
+        );
         options.measure.received = socket.bytesRead - base.read;
       };
       const finish = (error: unknown, answer?: RawAnswer) => {

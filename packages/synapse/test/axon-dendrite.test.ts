@@ -213,6 +213,11 @@ describe('a dendrite calling an axon on loopback', () => {
     await stopped.stop();
     const unreachable = await dendrite.call(info, FoldCancel, { job_id: 'j', reason: 'other' });
     expect(unreachable).toMatchObject({ ok: false, statusCode: 503 });
+    // Nothing reached a peer that was not there.
+    expect({ sent: unreachable.bytesSent, received: unreachable.bytesReceived }).toEqual({
+      sent: 0,
+      received: 0,
+    });
     expect(unreachable.statusMessage).toMatch(
       /^Service unavailable at 127\.0\.0\.1:\d+\/FoldCancel$/,
     );
