@@ -213,16 +213,29 @@ export class JobStore {
     const onError = options.onConnectionError;
     // ioredis reports every failed reconnection as an 'error' event; commands fail on their own.
     redis.on('error', (error: Error) => onError?.(error));
+    // A refused AUTH or ready check only reaches the 'error' event; connect() then just reports
+    // "Connection is closed.", so the first such error is kept as the reason.
+    let firstError: Error | undefined;
+    const keepFirstError = (error: Error) => {
+      firstError ??= error;
+    };
+    redis.on('error', keepFirstError);
     try {
       await redis.connect();
       await redis.ping();
-    } catch (cause) {
+    } catch (error) {
       if (redis.status !== 'end') redis.disconnect();
+      const cause = firstError ?? error;
+      const { message } = describe(cause);
+      const hint = /NOAUTH|WRONGPASS|invalid password|invalid username/i.test(message)
+        ? ' (check the password and user name)'
+        : ' (is it running? `fold-redis start` starts one)';
       throw new ConnectionFailedError(
-        `could not connect to Redis at ${fromUrl.host}:${fromUrl.port}: ${describe(cause).message}` +
-          ' (is it running? `fold-redis start` starts one)',
+        `could not connect to Redis at ${fromUrl.host}:${fromUrl.port}: ${message}${hint}`,
         { details: { host: fromUrl.host, port: fromUrl.port }, cause },
       );
+    } finally {
+      redis.off('error', keepFirstError);
     }
     return new JobStore(options.prefix, redis, base, onError);
   }
