@@ -13,8 +13,6 @@ import {
 } from './config.js';
 import { ConfigError, MinerError } from './errors.js';
 import { createLogger } from './logger.js';
-import { Miner } from './miner.js';
-import { readStatus, renderStatus } from './status.js';
 
 const EXAMPLES = `
 Settings come from a JSON file (--config, or FOLD_MINER_CONFIG), then the environment
@@ -86,6 +84,8 @@ async function resolveConfig(command: Command, purpose: 'run' | 'status') {
 async function run(command: Command): Promise<void> {
   const { config } = await resolveConfig(command, 'run');
   const logger = createLogger(config.logLevel);
+  // Loaded only when used: help and config answer without the miner, Redis and gmx code.
+  const { Miner } = await import('./miner.js');
   const miner = await Miner.start(config, { logger });
   await new Promise<void>((resolve) => {
     let signals = 0;
@@ -109,6 +109,7 @@ async function run(command: Command): Promise<void> {
 
 async function status(command: Command): Promise<void> {
   const { config } = await resolveConfig(command, 'status');
+  const { readStatus, renderStatus } = await import('./status.js');
   const snapshot = await readStatus(config);
   const json = (command.opts<{ json?: boolean }>().json ?? false) === true;
   process.stdout.write(json ? `${JSON.stringify(snapshot, null, 2)}\n` : renderStatus(snapshot));

@@ -13,7 +13,6 @@ import {
 import { ConfigError, ValidatorError } from './errors.js';
 import { createLogger } from './logger.js';
 import { renderStatus, type StatusView } from './status-text.js';
-import { Validator } from './validator.js';
 
 const EXAMPLES = `
 Settings come from a JSON file (--config, or FOLD_VALIDATOR_CONFIG), then the environment
@@ -80,6 +79,8 @@ async function run(command: Command): Promise<void> {
   const { config } = await resolveConfig(command);
   const logger = createLogger(config.logLevel);
   logger.info({ event: 'validator.config', config: redactConfig(config) }, 'configuration');
+  // Loaded only to run: help, config and status answer without the whole validator.
+  const { Validator } = await import('./validator.js');
   const validator = await Validator.start(config, { logger });
   await new Promise<void>((resolve) => {
     let signals = 0;
