@@ -63,7 +63,9 @@ export function MinersPage() {
                     <div class="bar" title={formatShare(m.weight)}>
                       <span style={{ width: `${Math.min(100, m.weight * 100)}%` }} />
                     </div>
-                    <span class="small">{formatShare(m.weight)}</span>
+                    <span class="small" data-testid="miner-weight">
+                      {formatShare(m.weight)}
+                    </span>
                   </td>
                   <td class="num">{m.score.toFixed(4)}</td>
                   <td class="num">

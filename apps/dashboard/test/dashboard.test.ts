@@ -17,7 +17,7 @@ import {
   type Page,
 } from 'playwright-core';
 import type { JobDetail, MinerRank } from '../src/api-schemas.js';
-import { formatEnergy } from '../src/format.js';
+import { formatEnergy, formatShare } from '../src/format.js';
 import { waitFor } from './wait-for.js';
 
 // The dashboard in headless Chromium against the whole local network of @fold/local-network,
@@ -347,8 +347,17 @@ describe('the dashboard served by a validator with a finished 1L2Y job', () => {
     // The token went to the tab's storage, not the address bar.
     expect(other.url()).not.toContain(TOKEN);
     expect(ranks.length).toBeGreaterThan(0);
+    // Best weight first, each shown as its share.
+    const shown = await other
+      .getByTestId('miner-row')
+      .evaluateAll((rows) => rows.map((r) => Number(r.getAttribute('data-uid'))));
+    expect(shown).toEqual(ranks.map((r) => r.uid));
+    const weights = ranks.map((r) => r.weight);
+    expect([...weights].sort((a, b) => b - a)).toEqual(weights);
+    expect(weights.reduce((sum, w) => sum + w, 0)).toBeGreaterThan(0);
     for (const rank of ranks) {
       const row = other.locator(`[data-testid="miner-row"][data-uid="${rank.uid}"]`);
+      await expect(textOf(row.getByTestId('miner-weight'))).resolves.toBe(formatShare(rank.weight));
       await expect(textOf(row.getByTestId('miner-accepted'))).resolves.toBe(String(rank.accepted));
       await expect(textOf(row.getByTestId('miner-rejected'))).resolves.toMatch(
         new RegExp(`^${rank.rejected}\\b`),
