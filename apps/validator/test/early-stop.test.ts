@@ -6,7 +6,7 @@ import { connectJobStore, openMinerAssignments } from '@fold/job-store';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { submitJob } from '../src/api/submission.js';
 import { Validator } from '../src/validator.js';
-import { ALICE, fileLogger, testConfig, waitFor } from './helpers.js';
+import { ALICE, fileLogger, testConfig, waitFor, waitForJobEnd } from './helpers.js';
 import { type CliProcess, MINER_CLI, startCli } from './processes.js';
 
 // Early stopping with a real fold-miner process and no chain (a dry run on a static miner
@@ -92,17 +92,7 @@ describe('early stopping', () => {
         mdSteps: 5_000_000,
       },
     });
-    const ended = await waitFor(
-      'the job to end',
-      async () => {
-        const current = await context.jobs.get(job.jobId);
-        return current === undefined || ['pending', 'preparing', 'active'].includes(current.status)
-          ? undefined
-          : current;
-      },
-      400_000,
-      2_000,
-    );
+    const ended = await waitForJobEnd(context, job.jobId, 400_000);
     expect({ status: ended?.status, reason: ended?.statusReason }).toEqual({
       status: 'early-stopped',
       reason: expect.stringMatching(/^early stop: /),

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import { pdbEntryPath, pdbMirrorDir } from '@fold/devkit';
+import type { ValidatorJob } from '@fold/job-store';
 import { destination, type Logger, pino } from 'pino';
 import {
   CONFIG_DEFAULTS,
@@ -10,6 +11,7 @@ import {
   type PartialConfig,
   type ValidatorConfig,
 } from '../src/config.js';
+import type { ValidatorContext } from '../src/context.js';
 
 /** The app's directory. */
 export const APP_DIR = fileURLToPath(new URL('..', import.meta.url));
@@ -68,4 +70,23 @@ export async function waitFor<T>(
       throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
+}
+
+/** Polls a job every 2 s until it has ended (any status but pending, preparing or active). */
+export function waitForJobEnd(
+  context: ValidatorContext,
+  jobId: string,
+  timeoutMs: number,
+): Promise<ValidatorJob> {
+  return waitFor(
+    `job ${jobId} to end`,
+    async () => {
+      const current = await context.jobs.get(jobId);
+      return current === undefined || ['pending', 'preparing', 'active'].includes(current.status)
+        ? undefined
+        : current;
+    },
+    timeoutMs,
+    2_000,
+  );
 }

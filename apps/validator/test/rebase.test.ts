@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { submitJob } from '../src/api/submission.js';
 import { Validator } from '../src/validator.js';
 import type { VerdictRecord } from '../src/verification.js';
-import { ALICE, fileLogger, testConfig, waitFor } from './helpers.js';
+import { ALICE, fileLogger, testConfig, waitForJobEnd } from './helpers.js';
 import { type CliProcess, MINER_CLI, startCli } from './processes.js';
 
 // Rebasing with two real fold-miner processes and no chain (a dry run on a static miner list):
@@ -123,17 +123,7 @@ describe('rebasing a job on its best verified structure', () => {
         mdSteps: MD_STEPS,
       },
     });
-    const ended = await waitFor(
-      'the job to end',
-      async () => {
-        const current = await context.jobs.get(job.jobId);
-        return current === undefined || ['pending', 'preparing', 'active'].includes(current.status)
-          ? undefined
-          : current;
-      },
-      400_000,
-      2_000,
-    );
+    const ended = await waitForJobEnd(context, job.jobId, 400_000);
     expect(ended?.status).toBe('finished');
     // A generation handed out when the job had just ended is never sent: look at one that was.
     const rebased = [...(await context.state.minerStates(job.jobId)).values()].find(
