@@ -115,8 +115,8 @@ describe('two stores with different prefixes on one redis-server', () => {
   });
 
   it('runs each store’s simulations only on workers of that store', async () => {
-    const inA = await a.queues.enqueue(simulation('sim-1', '/work/a/sim-1'));
-    const inB = await b.queues.enqueue(simulation('sim-1', '/work/b/sim-1'));
+    const inA = await a.queues.enqueue(simulation('sim-1', '/var/lib/fold-a/sim-1'));
+    const inB = await b.queues.enqueue(simulation('sim-1', '/var/lib/fold-b/sim-1'));
     // The same simulation id is new in each store.
     expect([inA.created, inB.created]).toEqual([true, true]);
     expect(inA.id).toBe(inB.id);
@@ -127,15 +127,15 @@ describe('two stores with different prefixes on one redis-server', () => {
 
     await startWorker(b);
     expect((await completed(b, inB.id)).result).toBe(b.store.prefix);
-    expect(a.seen.map((job) => job.workDir)).toEqual(['/work/a/sim-1']);
-    expect(b.seen.map((job) => job.workDir)).toEqual(['/work/b/sim-1']);
+    expect(a.seen.map((job) => job.workDir)).toEqual(['/var/lib/fold-a/sim-1']);
+    expect(b.seen.map((job) => job.workDir)).toEqual(['/var/lib/fold-b/sim-1']);
   }, 20_000);
 
   it('cancels a simulation in one store without touching the same id in the other', async () => {
     await a.worker?.close();
     await b.worker?.close();
-    const inA = await a.queues.enqueue(simulation('sim-2', '/work/a/sim-2'));
-    const inB = await b.queues.enqueue(simulation('sim-2', '/work/b/sim-2'));
+    const inA = await a.queues.enqueue(simulation('sim-2', '/var/lib/fold-a/sim-2'));
+    const inB = await b.queues.enqueue(simulation('sim-2', '/var/lib/fold-b/sim-2'));
     expect(await a.queues.cancel(inA.id, 'job ended')).toBe('removed');
     expect(await a.queues.status(inA.id)).toBeUndefined();
     expect(await b.queues.status(inB.id)).toMatchObject({ state: 'waiting', cancelled: false });
