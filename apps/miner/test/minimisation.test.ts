@@ -2,14 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RedisServerHandle } from '@fold/devkit';
 import { energySeries, parseEdr, readGroSummary } from '@fold/gromacs-runner';
-import {
-  type AxonTarget,
-  Dendrite,
-  FoldAssign,
-  FoldProgress,
-  MDP_OPTION_NAMES,
-  type SimulationParams,
-} from '@fold/synapse';
+import { type AxonTarget, Dendrite, FoldAssign, FoldProgress } from '@fold/synapse';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { jobLayout } from '../src/job-files.js';
 import type { Miner } from '../src/miner.js';
@@ -38,21 +31,6 @@ let keys: Awaited<ReturnType<typeof devKeys>>;
 let alice: Dendrite;
 let target: AxonTarget;
 
-const KNOWN = new Set<string>(MDP_OPTION_NAMES);
-
-/** The job's own minimisation parameters in the protocol's form, with a step limit. */
-function minimisationParams(spec: Fixture['spec'], nsteps: number): Record<string, unknown> {
-  const mdp: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(spec.minimisation.mdp)) {
-    const name = key.toLowerCase().replaceAll('_', '-');
-    if (name === 'ld-seed' || !KNOWN.has(name)) continue;
-    mdp[name] = value;
-  }
-  // The input is the validator's minimised structure: a tighter tolerance than it was minimised
-  // to makes the stage take steps.
-  return { ...mdp, nsteps, nstenergy: 10, emtol: 10 };
-}
-
 beforeAll(async () => {
   [redis, fixture, keys] = await Promise.all([startRedis(), jobFixture(), devKeys()]);
   workDir = await scratchDir('em');
@@ -72,10 +50,14 @@ afterAll(async () => {
 
 describe('a job with an energy minimisation stage', () => {
   it('minimises first, then runs NVT from the minimised coordinates', async () => {
-    const params = {
-      em: minimisationParams(fixture.spec, 200),
-      ...stageParams(fixture.spec, { nvt: 100 }),
-    } as SimulationParams;
+    // The input is the validator's minimised structure: a tighter tolerance than it was
+    // minimised to makes the stage take steps.
+    const params = stageParams(
+      fixture.spec,
+      { em: 200, nvt: 100 },
+      { energySteps: 10 },
+      { emtol: 10 },
+    );
     const assigned = await alice.call(target, FoldAssign, assignRequest(fixture, 'em-1', params), {
       timeoutMs: 30_000,
     });

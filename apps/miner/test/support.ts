@@ -68,26 +68,42 @@ export function jobFixture(): Promise<Fixture> {
 
 const KNOWN = new Set(MDP_OPTION_NAMES);
 
+/** Job-spec mdp options in the protocol's form: canonical names, seeds left out. */
+function protocolMdp(mdp: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(mdp)) {
+    const name = key.toLowerCase().replaceAll('_', '-');
+    if (name === 'gen-seed' || name === 'ld-seed') continue;
+    if (!KNOWN.has(name)) throw new Error(`fixture option ${key} is not in the protocol`);
+    out[name] = value;
+  }
+  return out;
+}
+
 /**
  * The spec's stage parameters in the protocol's form (canonical option names, seeds left out:
- * the seed travels on its own) with the given step counts and output intervals.
+ * the seed travels on its own) with the given step counts and output intervals. `em` is the
+ * spec's own minimisation, at `emtol` when given.
  */
 export function stageParams(
   spec: JobSpec,
   nsteps: Partial<Record<'em' | 'nvt' | 'npt' | 'md', number>>,
   outputs: { energySteps?: number; logSteps?: number; compressedSteps?: number } = {},
+  minimisation: { emtol?: number } = {},
 ): SimulationParams {
   const params: Record<string, Record<string, unknown>> = {};
+  if (nsteps.em !== undefined) {
+    params.em = {
+      ...protocolMdp(spec.minimisation.mdp),
+      nsteps: nsteps.em,
+      nstenergy: outputs.energySteps ?? 50,
+      ...(minimisation.emtol === undefined ? {} : { emtol: minimisation.emtol }),
+    };
+  }
   for (const stage of spec.stages) {
     const steps = nsteps[stage.name as keyof typeof nsteps];
     if (steps === undefined) continue;
-    const mdp: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries(stage.mdp)) {
-      const name = key.toLowerCase().replaceAll('_', '-');
-      if (name === 'gen-seed' || name === 'ld-seed') continue;
-      if (!KNOWN.has(name)) throw new Error(`fixture option ${key} is not in the protocol`);
-      mdp[name] = value;
-    }
+    const mdp = protocolMdp(stage.mdp);
     mdp.nsteps = steps;
     mdp.nstenergy = outputs.energySteps ?? 50;
     mdp.nstcalcenergy = Math.min(50, outputs.energySteps ?? 50);
