@@ -6,8 +6,8 @@ import { connectJobStore, openMinerAssignments } from '@fold/job-store';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { submitJob } from '../src/api/submission.js';
 import { Validator } from '../src/validator.js';
-import { ALICE, fileLogger, testConfig, waitFor, waitForJobEnd } from './helpers.js';
-import { type CliProcess, MINER_CLI, startCli } from './processes.js';
+import { fileLogger, testConfig, waitFor, waitForJobEnd } from './helpers.js';
+import { type CliProcess, startLocalMiner } from './processes.js';
 
 // Early stopping with a real fold-miner process and no chain (a dry run on a static miner
 // list): a job whose best does not improve within the early-stop period ends as early-stopped,
@@ -22,38 +22,19 @@ const MINER_PREFIX = 'fold:miner:bob';
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'fold-validator-early-stop-'));
   redis = await startRedisServer();
-  miner = startCli(
-    MINER_CLI,
-    [
-      'run',
-      '--axon-host',
-      '127.0.0.1',
-      '--axon-port',
-      '0',
-      '--redis-url',
-      redis.url,
-      '--redis-prefix',
-      MINER_PREFIX,
-      '--work-dir',
-      join(dir, 'bob'),
-      '--cpus',
-      '1',
-      '--cpu-slots',
-      '1',
-      '--dev-allow',
-      ALICE,
-      '--log-level',
-      'info',
-    ],
-    { FOLD_MINER_HOTKEY_URI: '//Bob' },
-  );
-  const started = await miner.waitForLog('bob to start', (r) => r.msg === 'miner started', 120_000);
-  const axon = started.axon as { port: number; hotkey: string };
+  const bob = await startLocalMiner({
+    name: 'bob',
+    uri: '//Bob',
+    redisUrl: redis.url,
+    workDir: dir,
+    core: 0,
+  });
+  miner = bob.process;
   validator = await Validator.start(
     testConfig({
       workDir: join(dir, 'validator'),
       redisUrl: redis.url,
-      staticMiners: [`1:${axon.hotkey}@127.0.0.1:${axon.port}`],
+      staticMiners: [`1:${bob.hotkey}@127.0.0.1:${bob.port}`],
       minersPerJob: 1,
       queueSize: 0,
       queryIntervalSeconds: 2,

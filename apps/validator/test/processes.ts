@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { APP_DIR, waitFor } from './helpers.js';
+import { ALICE, APP_DIR, waitFor } from './helpers.js';
 
 /** The built CLIs the tests run (build them first: turbo does before `test`). */
 export const VALIDATOR_CLI = join(APP_DIR, 'dist', 'cli.js');
@@ -80,4 +80,67 @@ export function startCli(
       clearTimeout(timer);
     },
   };
+}
+
+/** A `fold-miner` process on loopback, serving //Alice as a development validator. */
+export interface LocalMiner {
+  readonly process: CliProcess;
+  readonly hotkey: string;
+  readonly port: number;
+}
+
+/**
+ * Starts `fold-miner run` on one core and one slot, its axon on a free loopback port, its state
+ * under `fold:miner:<name>` in Redis and `<workDir>/<name>` on disk, and waits until it serves.
+ */
+export async function startLocalMiner(options: {
+  readonly name: string;
+  readonly uri: string;
+  readonly redisUrl: string;
+  readonly workDir: string;
+  readonly core: number;
+}): Promise<LocalMiner> {
+  const miner = startCli(
+    MINER_CLI,
+    [
+      'run',
+      '--axon-host',
+      '127.0.0.1',
+      '--axon-port',
+      '0',
+      '--redis-url',
+      options.redisUrl,
+      '--redis-prefix',
+      `fold:miner:${options.name}`,
+      '--work-dir',
+      join(options.workDir, options.name),
+      '--cpus',
+      '1',
+      '--cpu-slots',
+      '1',
+      '--first-core',
+      String(options.core),
+      '--dev-allow',
+      ALICE,
+      '--commit-interval-seconds',
+      '10',
+      '--checkpoint-interval-minutes',
+      '0.1',
+      '--log-level',
+      'info',
+    ],
+    { FOLD_MINER_HOTKEY_URI: options.uri },
+  );
+  try {
+    const started = await miner.waitForLog(
+      `${options.name} to start`,
+      (r) => r.msg === 'miner started',
+      120_000,
+    );
+    const axon = started.axon as { port: number; hotkey: string };
+    return { process: miner, hotkey: axon.hotkey, port: axon.port };
+  } catch (error) {
+    await miner.stop();
+    throw error;
+  }
 }

@@ -7,8 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { submitJob } from '../src/api/submission.js';
 import { Validator } from '../src/validator.js';
 import type { VerdictRecord } from '../src/verification.js';
-import { ALICE, fileLogger, testConfig, waitForJobEnd } from './helpers.js';
-import { type CliProcess, MINER_CLI, startCli } from './processes.js';
+import { fileLogger, testConfig, waitForJobEnd } from './helpers.js';
+import { type CliProcess, startLocalMiner } from './processes.js';
 
 // Rebasing with two real fold-miner processes and no chain (a dry run on a static miner list):
 // when the job's best verified result improves, the other miner is stopped and handed that
@@ -27,45 +27,9 @@ async function startMiner(
   uri: string,
   core: number,
 ): Promise<{ hotkey: string; port: number }> {
-  const miner = startCli(
-    MINER_CLI,
-    [
-      'run',
-      '--axon-host',
-      '127.0.0.1',
-      '--axon-port',
-      '0',
-      '--redis-url',
-      redis.url,
-      '--redis-prefix',
-      `fold:miner:${name}`,
-      '--work-dir',
-      join(dir, name),
-      '--cpus',
-      '1',
-      '--cpu-slots',
-      '1',
-      '--first-core',
-      String(core),
-      '--dev-allow',
-      ALICE,
-      '--commit-interval-seconds',
-      '10',
-      '--checkpoint-interval-minutes',
-      '0.1',
-      '--log-level',
-      'info',
-    ],
-    { FOLD_MINER_HOTKEY_URI: uri },
-  );
-  miners.push(miner);
-  const started = await miner.waitForLog(
-    `${name} to start`,
-    (r) => r.msg === 'miner started',
-    120_000,
-  );
-  const axon = started.axon as { port: number; hotkey: string };
-  return { hotkey: axon.hotkey, port: axon.port };
+  const miner = await startLocalMiner({ name, uri, redisUrl: redis.url, workDir: dir, core });
+  miners.push(miner.process);
+  return miner;
 }
 
 beforeAll(async () => {
