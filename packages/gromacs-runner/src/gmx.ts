@@ -262,6 +262,23 @@ export class Gmx {
     this.process = options instanceof GmxProcess ? options : new GmxProcess(options);
   }
 
+  #installedSpecbond: Promise<SpecialBondRule[]> | undefined;
+
+  /** The installation's special-bond rules, read once per instance. */
+  private installedSpecbond(cwd: string): Promise<SpecialBondRule[]> {
+    this.#installedSpecbond ??= (async () => {
+      const { stdout } = await this.process.exec(null, ['--version'], { cwd });
+      return parseSpecbond(
+        await readInstalledSpecbond(parseGmxVersion(stdout, this.path).dataPrefix),
+      );
+    })();
+    // A failed read is not kept: the next call tries again.
+    this.#installedSpecbond.catch(() => {
+      this.#installedSpecbond = undefined;
+    });
+    return this.#installedSpecbond;
+  }
+
   /** The binary that is started. */
   get path(): string {
     return this.process.path;
@@ -302,10 +319,7 @@ export class Gmx {
     if (o.mergeChains) args.push('-merge', 'all');
     if (o.specialBonds !== undefined && o.specialBonds.length > 0) {
       renderSpecbond(o.specialBonds); // validates the rules before anything runs
-      const { stdout: version } = await this.process.exec(null, ['--version'], { cwd: o.cwd });
-      const installed = parseSpecbond(
-        await readInstalledSpecbond(parseGmxVersion(version, this.path).dataPrefix),
-      );
+      const installed = await this.installedSpecbond(o.cwd);
       await writeFileAtomic(
         join(o.cwd, 'specbond.dat'),
         renderSpecbond(mergeSpecbondRules(installed, o.specialBonds)),
